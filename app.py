@@ -1,0 +1,44 @@
+"""Start the Songbridge web app: ``python app.py`` (settings from the environment; see README)."""
+
+from __future__ import annotations
+
+import os
+
+# Offline by default: no analytics, version checks or hub look-ups at start.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def create_app():
+    """Build the services and the Gradio app; nothing heavy runs until the first conversion."""
+    import tempfile
+
+    from demo.converter_tab import DemoServices
+    from demo.layout import build_app
+    from models.features import AudioLimits
+    from models.registry import default_registry
+
+    services = DemoServices(
+        registry=default_registry(),
+        output_dir=tempfile.mkdtemp(prefix="songbridge-out-"),
+        limits=AudioLimits(max_seconds=float(os.environ.get("SONGBRIDGE_MAX_SECONDS", "60"))),
+        conversion_concurrency=int(
+            os.environ.get("SONGBRIDGE_CONVERSIONS", str(min(2, os.cpu_count() or 1)))
+        ),
+    )
+    return build_app(services)
+
+
+def main() -> None:
+    app = create_app()
+    app.queue(max_size=int(os.environ.get("SONGBRIDGE_QUEUE_SIZE", "64")))
+    app.launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        show_error=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

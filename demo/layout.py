@@ -1,0 +1,27 @@
+"""The whole web app: a header and one tab per converter family, built from the services it is handed."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from demo.converter_tab import DemoServices, converter_tab
+
+INTRO = """# Songbridge
+Speech ↔ singing conversion and listening tests. Every tab takes an uploaded or recorded voice;
+each plot shows the input and output mel spectrograms with F0 drawn over them."""
+
+
+def build_app(services: DemoServices) -> gr.Blocks:
+    with gr.Blocks(title="Songbridge", analytics_enabled=False) as app:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            converter_tab(
+                services,
+                ["vocoder-check"],
+                title="Vocoder check",
+                intro="Hear a voice analysed into a mel spectrogram and resynthesized by **HiFi-GAN** "
+                "(neural, universal weights) or **Griffin-Lim** (phase reconstruction). This is the ceiling "
+                "every mel-domain converter lives under: it cannot sound better than this.",
+                examples="speech_",
+            )
+    return app

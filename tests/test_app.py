@@ -1,0 +1,58 @@
+"""The app launches offline and a gradio_client call converts audio; bad input is refused, server lives on."""
+
+import numpy as np
+import pytest
+import soundfile
+
+from tests.conftest import SPEECH_EXAMPLE
+
+
+@pytest.fixture(scope="module")
+def client():
+    from gradio_client import Client
+
+    from app import create_app
+
+    app = create_app()
+    app.queue()
+    app.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(app.local_url, verbose=False)
+    finally:
+        app.close()
+
+
+def convert(client, path, vocoder="hifigan", iterations=32):
+    from gradio_client import handle_file
+
+    # The previous-output State is not part of the API: the server keeps it per session.
+    return client.predict(
+        handle_file(path), "vocoder-check", vocoder, iterations, api_name="/convert_vocoder_check"
+    )
+
+
+def test_vocoder_check_returns_audio_a_plot_and_timings(client):
+    output, previous, timings, plot = convert(client, SPEECH_EXAMPLE)
+    samples, sr = soundfile.read(output)
+    original = soundfile.info(SPEECH_EXAMPLE)
+    assert sr == 22050 and abs(len(samples) / sr - original.duration) < 0.05
+    assert np.sqrt(np.mean(samples**2)) > 0.01
+    assert previous is None
+    assert "real-time factor" in timings and "hifigan" in timings
+    assert plot is not None
+
+    second = convert(client, SPEECH_EXAMPLE, vocoder="griffinlim", iterations=8)
+    assert second[1] is not None and soundfile.info(second[1]).frames == len(samples)  # the previous output
+    assert "griffinlim" in second[2]
+
+
+def test_bad_input_gets_a_sentence_and_the_server_keeps_serving(client, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF....this is not audio")
+    with pytest.raises(AppError, match="Could not read"):
+        convert(client, str(junk))
+    with pytest.raises(AppError, match="less than minimum"):  # the slider checks its range
+        convert(client, SPEECH_EXAMPLE, iterations=0)
+    assert soundfile.info(convert(client, SPEECH_EXAMPLE)[0]).samplerate == 22050
