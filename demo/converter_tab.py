@@ -14,6 +14,7 @@ import gradio as gr
 import numpy as np
 
 from demo.controls import build_controls, options_from_values
+from demo.melody_input import build_melody_inputs, melody_from_inputs
 from demo.plots import conversion_figure
 from models.base import ConversionResult
 from models.errors import SongbridgeError
@@ -85,6 +86,8 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                     visible=len(names) > 1,
                     info="; ".join(f"{s.name}: {s.description}" for s in specs),
                 )
+                needs_melody = registry.needs_melody(names[0])
+                melody_components = build_melody_inputs().components if needs_melody else []
                 option_names, option_controls = build_controls(options_cls)
                 run = gr.Button("Convert", variant="primary")
                 files = example_files(examples)
@@ -97,16 +100,19 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                 plot = gr.Plot(label="Mel spectrograms with F0")
         last_output = gr.State(None)
 
-        def convert(audio_path, variant_name, *values, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
-            *option_values, last = values
+        n_melody = len(melody_components)
+
+        def convert(audio_path, variant_name, *values, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+            melody_values, option_values, last = values[:n_melody], values[n_melody:-1], values[-1]
             if not audio_path:
                 raise gr.Error("Upload or record a voice first.")
-            options = options_from_values(options_cls, option_names, option_values)
+            options = options_from_values(options_cls, option_names, list(option_values))
             try:
                 audio = load_audio(audio_path, limits=services.limits)
+                melody = melody_from_inputs(*melody_values, limits=services.limits) if n_melody else None
                 converter = registry.get(variant_name)
                 result = converter.convert(
-                    audio, options=options, progress=lambda f, desc: progress(f, desc=desc)
+                    audio, melody=melody, options=options, progress=lambda f, desc: progress(f, desc=desc)
                 )
             except SongbridgeError as error:
                 raise gr.Error(str(error)) from None
@@ -124,7 +130,7 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
 
         run.click(
             convert,
-            inputs=[audio_in, variant, *option_controls, last_output],
+            inputs=[audio_in, variant, *melody_components, *option_controls, last_output],
             outputs=[audio_out, previous, timings, plot, last_output],
             api_name=f"convert_{slug}",
             concurrency_limit=services.conversion_concurrency,

@@ -24,4 +24,24 @@ def build_app(services: DemoServices) -> gr.Blocks:
                 "every mel-domain converter lives under: it cannot sound better than this.",
                 examples="speech_",
             )
+            converter_tab(
+                services,
+                ["world-sts"],
+                title="Speech → Singing (WORLD)",
+                intro="Sing any spoken recording to a melody, without training: syllables are found in the "
+                "speech, their vowels stretched onto the notes (consonants kept), and WORLD resynthesizes "
+                "them with a singing F0 — overshoot, preparation, vibrato — and a singer's formant. "
+                "If your voice is low, transpose the tune down (−12 is an octave).",
+                examples="speech_",
+            )
+            converter_tab(
+                services,
+                ["world-s2s"],
+                title="Singing → Speech (WORLD)",
+                intro="Turn singing into speech-like audio, the baselines of the flow-based singing-to-speech "
+                "paper: **nodur** replaces the sung melody by speech intonation (declining phrases, accents "
+                "on syllables) in a speaking range derived from the singer; **dur** also shortens sustained "
+                "vowels toward speech durations.",
+                examples="singing_",
+            )
     return app

@@ -53,3 +53,48 @@ def f0_error_cents(reference: Audio, estimate: Audio, *, statistic: str = "media
         return float("nan")
     cents = np.abs(1200 * np.log2(est[:n][both] / ref[:n][both]))
     return float(np.median(cents) if statistic == "median" else np.mean(cents))
+
+
+def envelope_distance(reference: Audio, estimate: Audio, *, n_coefficients: int = 12) -> float:
+    """How well the estimate's spectral envelopes are found in the reference: for each loud estimate
+    frame, the Euclidean distance of its MFCCs 1..``n_coefficients`` (DCT-II of the HiFi-GAN log mel)
+    to the nearest loud reference frame; the mean over frames. Small when the output reuses the input's
+    vowels and consonants (whatever their pitch or timing); large for a tone that has no formants.
+    """
+    from scipy.fft import dct
+
+    def loud_mfcc(audio: Audio) -> np.ndarray:
+        mel = features.log_mel(features.to_rate(audio, features.HIFIGAN_MEL.sample_rate).samples)
+        energy = mel.max(axis=0)
+        keep = energy >= np.percentile(energy, 50)
+        return dct(mel[:, keep], type=2, norm="ortho", axis=0)[1 : n_coefficients + 1].T
+
+    ref, est = loud_mfcc(reference), loud_mfcc(estimate)
+    distances = np.sqrt(((est[:, None, :] - ref[None, :, :]) ** 2).sum(axis=2))
+    return float(distances.min(axis=1).mean())
+
+
+def note_pitch_accuracy(estimate: Audio, notes, *, tolerance_cents: float = 50.0) -> tuple[float, float]:
+    """(raw pitch accuracy, raw chroma accuracy) of the re-tracked output against target notes.
+
+    The output is tracked with the accurate F0 method; frames in the middle 15–85 % of each sung note
+    count; a frame is correct when voiced and within ``tolerance_cents`` of the note (chroma: of the
+    note in any octave). Definition: ARCHITECTURE.md, "Pitch accuracy of an output".
+    """
+    track = features.f0(estimate, method="accurate")
+    pitch, chroma = [], []
+    for note in notes:
+        if note.midi is None:
+            continue
+        inside = (track.times >= note.onset + 0.15 * note.duration) & (
+            track.times <= note.onset + 0.85 * note.duration
+        )
+        hz = track.hz[inside]
+        target = 440.0 * 2 ** ((note.midi - 69) / 12)
+        cents = np.where(hz > 0, 1200 * np.log2(np.maximum(hz, 1e-9) / target), np.inf)
+        pitch += list(np.abs(cents) <= tolerance_cents)
+        octave_folded = np.abs((cents + 600) % 1200 - 600)
+        chroma += list(np.where(np.isfinite(cents), octave_folded, np.inf) <= tolerance_cents)
+    if not pitch:
+        return float("nan"), float("nan")
+    return float(np.mean(pitch)), float(np.mean(chroma))

@@ -88,3 +88,32 @@ def standard_set(sr: int = 22050) -> list[KnownF0]:
         *(vibrato_tone(hz, sr=sr, seed=i) for i, hz in enumerate((110.0, 196.0, 330.0, 523.0))),
         vibrato_tone(262.0, noise_db=10.0, sr=sr, seed=9),
     ]
+
+
+VOWEL_FORMANTS = {
+    "a": (730, 1090, 2440),
+    "i": (270, 2290, 3010),
+    "u": (300, 870, 2240),
+    "e": (530, 1840, 2480),
+}
+
+
+def vowel_chain(n_syllables: int = 8, *, f0_hz: float = 140.0, sr: int = 22050, seed: int = 0) -> Audio:
+    """Speech-like syllables without words: formant-shaped harmonic vowels (120–220 ms) with a falling
+    intonation, separated by short noise bursts standing in for consonants. Seeded."""
+    rng = np.random.default_rng(seed)
+    pieces = []
+    for i in range(n_syllables):
+        burst = 0.01 * rng.standard_normal(int(rng.uniform(0.04, 0.09) * sr))
+        seconds = rng.uniform(0.12, 0.22)
+        t = np.arange(int(seconds * sr)) / sr
+        hz = f0_hz * 2 ** ((-2 * i / n_syllables + rng.uniform(-0.5, 0.5)) / 12)
+        formants = VOWEL_FORMANTS["aieu"[i % 4]]
+        vowel = np.zeros_like(t)
+        for k in range(1, int(5000 / hz)):
+            gain = sum(1 / (1 + ((k * hz - f) / 90.0) ** 2) for f in formants) / k**0.5
+            vowel += gain * np.sin(2 * np.pi * k * hz * t + rng.uniform(0, 2 * np.pi))
+        vowel *= np.sin(np.pi * t / seconds) ** 0.5
+        pieces += [burst, vowel / np.max(np.abs(vowel)) * 0.4]
+    pieces.append(np.zeros(int(0.05 * sr)))
+    return Audio(np.concatenate(pieces).astype(np.float32), sr)

@@ -80,6 +80,9 @@ class Registry:
         """The converter's Options dataclass, found without loading its weights."""
         return self._factory(self.spec(name)).Options
 
+    def needs_melody(self, name: str) -> bool:
+        return bool(self._factory(self.spec(name)).needs_melody)
+
     def get(self, name: str) -> Converter:
         spec = self.spec(name)
         with self._lock:
@@ -105,6 +108,21 @@ BUILTIN = [
         description="Analyse a voice into a mel spectrogram and resynthesize it with HiFi-GAN or Griffin-Lim: "
         "the quality ceiling every converter lives under.",
         factory="models.resynthesis:VocoderCheck",
+    ),
+    ConverterSpec(
+        name="world-sts",
+        task=Task.SPEECH_TO_SINGING,
+        title="Speech → Singing (WORLD)",
+        description="model-based (Saitou et al. 2007): syllables stretched onto the notes, singing F0 with "
+        "overshoot, preparation and vibrato, singer's formant; no training, any voice",
+        factory="models.dsp.world_sts:WorldSpeechToSinging",
+    ),
+    ConverterSpec(
+        name="world-s2s",
+        task=Task.SINGING_TO_SPEECH,
+        title="Singing → Speech (WORLD)",
+        description="model-based baselines: speech-like intonation (nodur), and shortened vowels too (dur)",
+        factory="models.dsp.world_s2s:WorldSingingToSpeech",
     ),
 ]
 

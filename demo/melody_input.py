@@ -1,0 +1,64 @@
+"""The melody section of speech→singing tabs: built-in tune, note text, MIDI upload or reference recording."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from models import melody as melodies
+from models.features import AudioLimits, load_audio
+
+SOURCES = ("Built-in tune", "Note text", "MIDI file", "Reference recording")
+
+
+@dataclass
+class MelodyInputs:
+    components: list
+
+
+def build_melody_inputs() -> MelodyInputs:
+    with gr.Group():
+        source = gr.Radio(list(SOURCES), value=SOURCES[0], label="Melody source")
+        tune = gr.Dropdown(list(melodies.TUNES), value=next(iter(melodies.TUNES)), label="Built-in tune")
+        text = gr.Textbox(
+            label="Note text",
+            placeholder="tempo=90: C4/4 D4/8 E4/8 r/4 G4/2   or   60:0.5 62:0.25",
+            info="Scientific pitch (C4 = middle C) / note value; r = rest; or MIDI:seconds.",
+        )
+        midi = gr.File(label="MIDI file", file_types=[".mid", ".midi"], type="filepath")
+        reference = gr.Audio(
+            sources=["upload", "microphone"], type="filepath", label="Reference singing or humming"
+        )
+        with gr.Row():
+            transpose = gr.Slider(
+                -12,
+                12,
+                value=0,
+                step=1,
+                label="Transpose (semitones)",
+                info="Move the tune into your range: −12 is an octave down.",
+            )
+            tempo = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label="Tempo ×", info="Above 1 sings faster.")
+    return MelodyInputs([source, tune, text, midi, reference, transpose, tempo])
+
+
+def melody_from_inputs(source, tune, text, midi, reference, transpose, tempo, limits: AudioLimits):
+    """The Melody the user chose; raises MelodyError / AudioInputError with an actionable sentence."""
+    if source == "Note text":
+        if not (text or "").strip():
+            raise melodies.MelodyError("Type some notes first, for example: C4/4 D4/4 E4/2.")
+        chosen = melodies.parse_note_text(text)
+    elif source == "MIDI file":
+        if not midi:
+            raise melodies.MelodyError("Upload a MIDI file first, or choose another melody source.")
+        chosen = melodies.from_midi(midi)
+    elif source == "Reference recording":
+        if not reference:
+            raise melodies.MelodyError(
+                "Upload or record the reference singing first, or choose another source."
+            )
+        chosen = melodies.from_recording(load_audio(reference, limits=limits))
+    else:
+        chosen = melodies.tune(tune)
+    return chosen.transposed(int(transpose or 0)).at_tempo(float(tempo or 1.0)).validate()

@@ -1,0 +1,74 @@
+"""Syllable nuclei found in the speech itself (no text): loudness peaks of the vowel band in voiced frames."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.dsp.world import FRAME_MS, WorldParams
+from models.errors import AudioInputError
+
+
+@dataclass(frozen=True)
+class Nucleus:
+    """The vowel of one syllable, in seconds of the source."""
+
+    start: float
+    end: float
+    peak: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def vowel_band_db(params: WorldParams, low_hz: float = 300.0, high_hz: float = 2500.0) -> np.ndarray:
+    """Energy per frame (dB) of the envelope between ``low_hz`` and ``high_hz``, smoothed over 35 ms."""
+    freqs = np.linspace(0, params.sr / 2, params.sp.shape[1])
+    band = (freqs >= low_hz) & (freqs <= high_hz)
+    db = 10 * np.log10(params.sp[:, band].sum(axis=1) + 1e-12)
+    width = max(1, int(round(35 / FRAME_MS)))
+    return np.convolve(db, np.ones(width) / width, mode="same")
+
+
+def find_nuclei(
+    params: WorldParams,
+    *,
+    min_gap_s: float = 0.1,
+    prominence_db: float = 3.0,
+    floor_db: float = 30.0,
+    drop_db: float = 6.0,
+) -> list[Nucleus]:
+    """One nucleus per vowel-band loudness peak that is voiced, ``prominence_db`` above its valleys,
+    within ``floor_db`` of the loudest frame and ``min_gap_s`` from its neighbours. The vowel spans the
+    voiced frames around the peak within ``drop_db`` of it, bounded by the valleys between peaks.
+    """
+    from scipy.signal import find_peaks
+
+    voiced = params.f0 > 0
+    if not voiced.any():
+        raise AudioInputError(
+            "No voiced speech was found in the recording. Record speech with vowels, not noise."
+        )
+    db = vowel_band_db(params)
+    loudest = db[voiced].max()
+    candidate = np.where(voiced, db, loudest - 100)
+    peaks, _ = find_peaks(
+        candidate, distance=max(1, int(min_gap_s * 1000 / FRAME_MS)), prominence=prominence_db
+    )
+    peaks = [p for p in peaks if db[p] >= loudest - floor_db]
+    if not peaks:  # one long voiced sound: take its loudest point
+        peaks = [int(np.argmax(candidate))]
+    bounds = [0, *[p + int(np.argmin(db[p:q])) for p, q in itertools.pairwise(peaks)], len(db)]
+    nuclei = []
+    for i, peak in enumerate(peaks):
+        lo, hi = peak, peak
+        while lo - 1 >= bounds[i] and voiced[lo - 1] and db[lo - 1] >= db[peak] - drop_db:
+            lo -= 1
+        while hi + 1 < bounds[i + 1] and voiced[hi + 1] and db[hi + 1] >= db[peak] - drop_db:
+            hi += 1
+        seconds = FRAME_MS / 1000
+        nuclei.append(Nucleus(lo * seconds, (hi + 1) * seconds, peak * seconds))
+    return nuclei

@@ -1,0 +1,217 @@
+"""WORLD speech → singing, model-based after Saitou et al. (2007); works on any voice without training.
+
+Syllable nuclei are found in the speech; each syllable is given its note(s); vowels are stretched to the
+notes while consonants keep their length (up to a cap); F0 follows the notes with overshoot,
+preparation, vibrato and fluctuation; a singer's formant is added near 3 kHz; WORLD resynthesizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models import features
+from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, option
+from models.dsp import world
+from models.dsp.alignment import assign_syllables
+from models.dsp.sing_f0 import F0Style, singing_f0
+from models.dsp.syllables import find_nuclei
+from models.dsp.world import FRAME_MS
+from models.errors import MelodyError
+from models.features import HIFIGAN_MEL
+from models.melody import Melody
+
+SILENCE_GAIN = 1e-6  # envelope power factor for rests (-60 dB)
+
+
+@dataclass(frozen=True)
+class WorldSTSOptions:
+    vibrato_extent_cents: float = option(
+        35.0, "Vibrato depth, ± cents.", label="Vibrato depth (cents)", minimum=0, maximum=100, step=1
+    )
+    vibrato_rate_hz: float = option(
+        5.5, "Vibrato speed.", label="Vibrato rate (Hz)", minimum=3, maximum=8, step=0.1
+    )
+    singers_formant_db: float = option(
+        6.0,
+        "Boost near 3 kHz that makes a voice carry like a trained singer's.",
+        label="Singer's formant (dB)",
+        minimum=0,
+        maximum=12,
+        step=0.5,
+    )
+    overshoot: float = option(
+        1.0,
+        "Pitch overshoot after each note change (Saitou 2007); 0 turns it off.",
+        minimum=0,
+        maximum=2,
+        step=0.1,
+        advanced=True,
+    )
+    preparation: float = option(
+        1.0,
+        "Pitch dip before each note change; 0 turns it off.",
+        minimum=0,
+        maximum=2,
+        step=0.1,
+        advanced=True,
+    )
+    vibrato_delay_s: float = option(
+        0.25,
+        "Vibrato starts this long into each note.",
+        label="Vibrato delay (s)",
+        minimum=0,
+        maximum=1,
+        step=0.05,
+        advanced=True,
+    )
+    fluctuation_cents: float = option(
+        6.0,
+        "Slow random pitch drift (standard deviation, cents).",
+        label="Fluctuation (cents)",
+        minimum=0,
+        maximum=30,
+        step=1,
+        advanced=True,
+    )
+    consonant_cap_s: float = option(
+        0.15,
+        "Consonant clusters longer than this are shortened to it.",
+        label="Consonant cap (s)",
+        minimum=0.03,
+        maximum=0.4,
+        step=0.01,
+        advanced=True,
+    )
+
+
+def _time_map(nuclei, slots, source_end: float, duration: float, cap: float):
+    """Anchors (target s, source s) and the target spans that are silent, vowels and consonants."""
+    target, source, silent, vowels, consonants = [0.0], [0.0], [], [], []
+    previous_end, previous_vowel_end = 0.0, 0.0
+    for slot in slots:
+        nucleus = nuclei[slot.syllable]
+        gap = max(0.0, nucleus.start - previous_vowel_end)
+        length = min(gap, cap, max(0.0, slot.end - previous_end - 0.02))
+        consonant_start = max(previous_end, slot.start - length)
+        if consonant_start > previous_end + 1e-4:
+            silent.append((previous_end, consonant_start))
+        target += [consonant_start, consonant_start + length, slot.end]
+        source += [nucleus.start - gap, nucleus.start, nucleus.end]
+        vowels.append((consonant_start + length, slot.end))
+        consonants.append((consonant_start, consonant_start + length))
+        previous_end, previous_vowel_end = slot.end, nucleus.end
+    tail = min(source_end - previous_vowel_end, cap, max(0.0, duration - previous_end))
+    target += [previous_end + tail, duration]
+    source += [previous_vowel_end + tail, previous_vowel_end + tail]
+    if duration - (previous_end + tail) > 1e-4:
+        silent.append((previous_end + tail, duration))
+    consonants.append((previous_end, previous_end + tail))
+    return np.array(target), np.array(source), silent, vowels, consonants
+
+
+def _spans_to_mask(spans, n_frames: int) -> np.ndarray:
+    mask = np.zeros(n_frames, dtype=bool)
+    frame_s = FRAME_MS / 1000
+    for start, end in spans:
+        mask[int(round(start / frame_s)) : int(round(end / frame_s))] = True
+    return mask
+
+
+class WorldSpeechToSinging:
+    name = "world-sts"
+    task = Task.SPEECH_TO_SINGING
+    needs_melody = True
+    Options = WorldSTSOptions
+
+    def convert(
+        self,
+        audio: Audio,
+        *,
+        melody: Melody | None = None,
+        options: WorldSTSOptions | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ConversionResult:
+        if melody is None:
+            raise MelodyError(
+                "This converter needs a target melody: choose a tune, type notes or upload MIDI."
+            )
+        melody = melody.validate()
+        options = options or WorldSTSOptions()
+        timer = StageTimer(progress, stages=5)
+        with timer("analysis"):
+            source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
+            params = world.analyse(source)
+            nuclei = find_nuclei(params)
+        with timer("alignment"):
+            slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
+            anchors_t, anchors_s, silent_spans, vowel_spans, consonant_spans = _time_map(
+                nuclei, slots, source.duration, melody.duration, options.consonant_cap_s
+            )
+            n_frames = int(round(melody.duration * 1000 / FRAME_MS))
+            source_frames = world.warp_indices(anchors_t, anchors_s, n_frames)
+            warped = params.take(source_frames)
+        with timer("F0 and envelope"):
+            style = F0Style(
+                options.overshoot,
+                options.preparation,
+                options.vibrato_rate_hz,
+                options.vibrato_extent_cents,
+                options.vibrato_delay_s,
+                options.fluctuation_cents,
+            )
+            target_hz = singing_f0(melody, n_frames, FRAME_MS / 1000, style)
+            vowel = _spans_to_mask(vowel_spans, n_frames) & (target_hz > 0)
+            consonant = _spans_to_mask(consonant_spans, n_frames)
+            # Silent: gaps between syllables, and rests inside a held vowel; consonants sound even in a rest.
+            silent = _spans_to_mask(silent_spans, n_frames) | ((target_hz == 0) & ~consonant)
+            warped.f0 = np.where(vowel | (warped.f0 > 0), _hold_nonzero(target_hz), 0.0)
+            forced = vowel & (params.f0[np.clip(source_frames, 0, len(params.f0) - 1)] == 0)
+            warped.ap[forced] = np.minimum(warped.ap[forced], 0.05)  # a vowel frame WORLD called unvoiced
+            warped.sp = world.boost_band(
+                warped.sp,
+                warped.sr,
+                centre_hz=3000.0,
+                width_hz=450.0,
+                gain_db=options.singers_formant_db,
+                frames=vowel,
+            )
+            warped.sp[silent] *= SILENCE_GAIN
+            warped.f0[silent] = 0.0
+        with timer("WORLD synthesis"):
+            sung = world.synthesize(warped)
+            samples = np.zeros(int(round(melody.duration * sung.sr)), np.float32)
+            samples[: min(len(samples), len(sung.samples))] = sung.samples[: len(samples)]
+            samples *= _rms(source.samples) / max(_rms(samples), 1e-6)
+            output = Audio(np.clip(samples, -0.99, 0.99), sung.sr)
+        with timer("plots"):
+            result = ConversionResult(
+                audio=output,
+                input_mel=features.log_mel(source.samples),
+                output_mel=features.log_mel(output.samples),
+                input_f0=features.f0(source, method="fast"),
+                output_f0=features.f0(output, method="fast"),
+                target_f0=melody.contour(),
+            )
+        result.timings = timer.timings
+        result.notes.append(
+            f"{len(nuclei)} syllables found in the speech; the melody has {len(melody.sung_notes)} notes."
+        )
+        return result
+
+
+def _hold_nonzero(hz: np.ndarray) -> np.ndarray:
+    """Fill zeros with the nearest following (else preceding) non-zero value.
+
+    Consonants sung in a rest before a note take that note's pitch.
+    """
+    idx = np.flatnonzero(hz > 0)
+    if len(idx) == 0:
+        return hz
+    nearest = idx[np.clip(np.searchsorted(idx, np.arange(len(hz))), 0, len(idx) - 1)]
+    return hz[nearest]
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if len(x) else 0.0
