@@ -93,8 +93,10 @@ def note_pitch_accuracy(estimate: Audio, notes, *, tolerance_cents: float = 50.0
         target = 440.0 * 2 ** ((note.midi - 69) / 12)
         cents = np.where(hz > 0, 1200 * np.log2(np.maximum(hz, 1e-9) / target), np.inf)
         pitch += list(np.abs(cents) <= tolerance_cents)
-        octave_folded = np.abs((cents + 600) % 1200 - 600)
-        chroma += list(np.where(np.isfinite(cents), octave_folded, np.inf) <= tolerance_cents)
+        finite = np.isfinite(cents)
+        octave_folded = np.full(len(cents), np.inf)
+        octave_folded[finite] = np.abs((cents[finite] + 600) % 1200 - 600)
+        chroma += list(octave_folded <= tolerance_cents)
     if not pitch:
         return float("nan"), float("nan")
     return float(np.mean(pitch)), float(np.mean(chroma))

@@ -56,3 +56,58 @@ def test_bad_input_gets_a_sentence_and_the_server_keeps_serving(client, tmp_path
     with pytest.raises(AppError, match="less than minimum"):  # the slider checks its range
         convert(client, SPEECH_EXAMPLE, iterations=0)
     assert soundfile.info(convert(client, SPEECH_EXAMPLE)[0]).samplerate == 22050
+
+
+def test_world_speech_to_singing_tab_sings_a_built_in_tune(client):
+    from gradio_client import handle_file
+
+    output, _, timings, _ = client.predict(
+        handle_file(SPEECH_EXAMPLE),
+        "world-sts",
+        "Built-in tune",
+        "Frère Jacques",
+        "",
+        None,
+        None,
+        0,
+        1.0,  # melody source … tempo
+        35.0,
+        5.5,
+        6.0,
+        1.0,
+        1.0,
+        0.25,
+        6.0,
+        0.15,  # the converter's options
+        api_name="/convert_world_sts",
+    )
+    info = soundfile.info(output)
+    assert info.samplerate == 22050 and info.duration > 5
+    assert "syllables found" in timings
+
+
+def test_world_tab_refuses_bad_note_text_by_naming_the_token(client):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Token 2 'X9/4'"):
+        client.predict(
+            handle_file(SPEECH_EXAMPLE),
+            "world-sts",
+            "Note text",
+            "Frère Jacques",
+            "C4/4 X9/4",
+            None,
+            None,
+            0,
+            1.0,
+            35.0,
+            5.5,
+            6.0,
+            1.0,
+            1.0,
+            0.25,
+            6.0,
+            0.15,
+            api_name="/convert_world_sts",
+        )
