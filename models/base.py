@@ -28,6 +28,7 @@ __all__ = [
     "Converter",
     "StageTimer",
     "Task",
+    "analysed_result",
     "load_checkpoint",
     "make_options",
     "option",
@@ -71,6 +72,20 @@ class ConversionResult:
     def rtf(self) -> float:
         """Wall-clock seconds of all stages ÷ seconds of output audio."""
         return self.total_seconds / max(self.audio.duration, 1e-9)
+
+
+def analysed_result(source: Audio, output: Audio, *, target_f0: F0Track | None = None) -> ConversionResult:
+    """A result with what every tab plots: both HiFi-GAN log mels and both F0 tracks (fast method)."""
+    from models import features
+
+    return ConversionResult(
+        audio=output,
+        input_mel=features.log_mel(source.samples),
+        output_mel=features.log_mel(output.samples),
+        input_f0=features.f0(source, method="fast"),
+        output_f0=features.f0(output, method="fast"),
+        target_f0=target_f0,
+    )
 
 
 class Converter(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models import features, vocoders
-from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, option
+from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result, option
 from models.features import HIFIGAN_MEL
 
 VOCODERS = ("hifigan", "griffinlim")
@@ -57,23 +57,14 @@ class VocoderCheck:
         progress: ProgressFn | None = None,
     ) -> ConversionResult:
         options = options or VocoderCheckOptions()
-        timer = StageTimer(progress, stages=4)
+        timer = StageTimer(progress, stages=3)
         with timer("analysis"):
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
             mel = features.log_mel(source.samples)
-        with timer("F0 (input)"):
-            input_f0 = features.f0(source, method="fast")
         with timer(options.vocoder):
             vocoder = make_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
             output = vocoder.synthesize(mel)
-        with timer("F0 (output)"):
-            output_f0 = features.f0(output, method="fast")
-            output_mel = features.log_mel(output.samples)
-        return ConversionResult(
-            audio=output,
-            input_mel=mel,
-            output_mel=output_mel,
-            input_f0=input_f0,
-            output_f0=output_f0,
-            timings=timer.timings,
-        )
+        with timer("plots"):
+            result = analysed_result(source, output)
+        result.timings = timer.timings
+        return result

@@ -78,3 +78,12 @@ def boost_band(
     out = sp.copy()
     out[frames] *= gain
     return out
+
+
+def match_level(samples: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Scale ``samples`` to the RMS level of ``reference`` (clipped just under full scale)."""
+
+    def rms(x):
+        return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if len(x) else 0.0
+
+    return np.clip(samples * (rms(reference) / max(rms(samples), 1e-6)), -0.99, 0.99).astype(np.float32)

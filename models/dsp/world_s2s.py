@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import features
-from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, option
+from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result, option
 from models.dsp import world
 from models.dsp.syllables import Nucleus, find_nuclei
 from models.dsp.world import FRAME_MS
@@ -152,16 +152,8 @@ class WorldSingingToSpeech:
             )
         with timer("WORLD synthesis"):
             spoken = world.synthesize(params)
-            rms = float(np.sqrt(np.mean(spoken.samples.astype(np.float64) ** 2))) or 1.0
-            gain = float(np.sqrt(np.mean(source.samples.astype(np.float64) ** 2))) / rms
-            output = Audio(np.clip(spoken.samples * gain, -0.99, 0.99).astype(np.float32), spoken.sr)
+            output = Audio(world.match_level(spoken.samples, source.samples), spoken.sr)
         with timer("plots"):
-            result = ConversionResult(
-                audio=output,
-                input_mel=features.log_mel(source.samples),
-                output_mel=features.log_mel(output.samples),
-                input_f0=features.f0(source, method="fast"),
-                output_f0=features.f0(output, method="fast"),
-            )
+            result = analysed_result(source, output)
         result.timings = timer.timings
         return result

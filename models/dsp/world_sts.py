@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import features
-from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, option
+from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result, option
 from models.dsp import world
 from models.dsp.alignment import assign_syllables
 from models.dsp.sing_f0 import F0Style, singing_f0
@@ -183,17 +183,9 @@ class WorldSpeechToSinging:
             sung = world.synthesize(warped)
             samples = np.zeros(int(round(melody.duration * sung.sr)), np.float32)
             samples[: min(len(samples), len(sung.samples))] = sung.samples[: len(samples)]
-            samples *= _rms(source.samples) / max(_rms(samples), 1e-6)
-            output = Audio(np.clip(samples, -0.99, 0.99), sung.sr)
+            output = Audio(world.match_level(samples, source.samples), sung.sr)
         with timer("plots"):
-            result = ConversionResult(
-                audio=output,
-                input_mel=features.log_mel(source.samples),
-                output_mel=features.log_mel(output.samples),
-                input_f0=features.f0(source, method="fast"),
-                output_f0=features.f0(output, method="fast"),
-                target_f0=melody.contour(),
-            )
+            result = analysed_result(source, output, target_f0=melody.contour())
         result.timings = timer.timings
         result.notes.append(
             f"{len(nuclei)} syllables found in the speech; the melody has {len(melody.sung_notes)} notes."
@@ -211,7 +203,3 @@ def _hold_nonzero(hz: np.ndarray) -> np.ndarray:
         return hz
     nearest = idx[np.clip(np.searchsorted(idx, np.arange(len(hz))), 0, len(idx) - 1)]
     return hz[nearest]
-
-
-def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if len(x) else 0.0
