@@ -22,11 +22,12 @@ def build_melody_inputs() -> MelodyInputs:
         source = gr.Radio(list(SOURCES), value=SOURCES[0], label="Melody source")
         tune = gr.Dropdown(list(melodies.TUNES), value=next(iter(melodies.TUNES)), label="Built-in tune")
         text = gr.Textbox(
+            visible=False,
             label="Note text",
             placeholder="tempo=90: C4/4 D4/8 E4/8 r/4 G4/2   or   60:0.5 62:0.25",
             info="Scientific pitch (C4 = middle C) / note value; r = rest; or MIDI:seconds.",
         )
-        midi = gr.File(label="MIDI file", file_types=[".mid", ".midi"], type="filepath")
+        midi = gr.File(visible=False, label="MIDI file", file_types=[".mid", ".midi"], type="filepath")
         reference = gr.Audio(
             sources=["upload", "microphone"], type="filepath", label="Reference singing or humming"
         )
@@ -40,6 +41,18 @@ def build_melody_inputs() -> MelodyInputs:
                 info="Move the tune into your range: −12 is an octave down.",
             )
             tempo = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label="Tempo ×", info="Above 1 sings faster.")
+
+    def show_chosen(chosen: str):
+        return [gr.update(visible=chosen == name) for name in SOURCES]
+
+    # Only the chosen source's input is shown; a UI-only event, off the conversion queue.
+    source.change(
+        show_chosen,
+        inputs=source,
+        outputs=[tune, text, midi, reference],
+        queue=False,
+        api_visibility="private",
+    )
     return MelodyInputs([source, tune, text, midi, reference, transpose, tempo])
 
 
