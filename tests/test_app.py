@@ -58,56 +58,30 @@ def test_bad_input_gets_a_sentence_and_the_server_keeps_serving(client, tmp_path
     assert soundfile.info(convert(client, SPEECH_EXAMPLE)[0]).samplerate == 22050
 
 
-def test_world_speech_to_singing_tab_sings_a_built_in_tune(client):
+def world_sts(client, melody_source: str, *, tune: str = "Frère Jacques", text: str = ""):
+    """Call the WORLD tab's endpoint: input, variant, the melody section, then every option at its default."""
     from gradio_client import handle_file
 
-    output, _, timings, _ = client.predict(
-        handle_file(SPEECH_EXAMPLE),
-        "world-sts",
-        "Built-in tune",
-        "Frère Jacques",
-        "",
-        None,
-        None,
-        0,
-        1.0,  # melody source … tempo
-        35.0,
-        5.5,
-        6.0,
-        1.0,
-        1.0,
-        0.25,
-        6.0,
-        0.15,  # the converter's options
-        api_name="/convert_world_sts",
+    from models.base import option_fields
+    from models.dsp.world_sts import WorldSTSOptions
+
+    melody_section = [melody_source, tune, text, None, None, 0, 1.0]  # source, tune, text, MIDI, reference, …
+    # The tab lists the plain options first, then the advanced ones (demo.controls.build_controls).
+    defaults = [f.default for f in sorted(option_fields(WorldSTSOptions), key=lambda f: f.advanced)]
+    return client.predict(
+        handle_file(SPEECH_EXAMPLE), "world-sts", *melody_section, *defaults, api_name="/convert_world_sts"
     )
+
+
+def test_world_speech_to_singing_tab_sings_a_built_in_tune(client):
+    output, _, timings, _ = world_sts(client, "Built-in tune")
     info = soundfile.info(output)
     assert info.samplerate == 22050 and info.duration > 5
     assert "syllables found" in timings
 
 
 def test_world_tab_refuses_bad_note_text_by_naming_the_token(client):
-    from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="Token 2 'X9/4'"):
-        client.predict(
-            handle_file(SPEECH_EXAMPLE),
-            "world-sts",
-            "Note text",
-            "Frère Jacques",
-            "C4/4 X9/4",
-            None,
-            None,
-            0,
-            1.0,
-            35.0,
-            5.5,
-            6.0,
-            1.0,
-            1.0,
-            0.25,
-            6.0,
-            0.15,
-            api_name="/convert_world_sts",
-        )
+        world_sts(client, "Note text", text="C4/4 X9/4")

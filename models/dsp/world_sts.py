@@ -150,8 +150,7 @@ class WorldSpeechToSinging:
                 nuclei, slots, source.duration, melody.duration, options.consonant_cap_s
             )
             n_frames = int(round(melody.duration * 1000 / FRAME_MS))
-            source_frames = world.warp_indices(anchors_t, anchors_s, n_frames)
-            warped = params.take(source_frames)
+            warped = params.take(world.warp_indices(anchors_t, anchors_s, n_frames))
         with timer("F0 and envelope"):
             style = F0Style(
                 options.overshoot,
@@ -166,9 +165,10 @@ class WorldSpeechToSinging:
             consonant = _spans_to_mask(consonant_spans, n_frames)
             # Silent: gaps between syllables, and rests inside a held vowel; consonants sound even in a rest.
             silent = _spans_to_mask(silent_spans, n_frames) | ((target_hz == 0) & ~consonant)
-            warped.f0 = np.where(vowel | (warped.f0 > 0), _hold_nonzero(target_hz), 0.0)
-            forced = vowel & (params.f0[np.clip(source_frames, 0, len(params.f0) - 1)] == 0)
-            warped.ap[forced] = np.minimum(warped.ap[forced], 0.05)  # a vowel frame WORLD called unvoiced
+            source_voiced = warped.f0 > 0
+            warped.f0 = np.where(vowel | source_voiced, _hold_nonzero(target_hz), 0.0)
+            forced = vowel & ~source_voiced  # a vowel frame WORLD called unvoiced: make it periodic
+            warped.ap[forced] = np.minimum(warped.ap[forced], 0.05)
             warped.sp = world.boost_band(
                 warped.sp,
                 warped.sr,
