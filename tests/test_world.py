@@ -110,3 +110,16 @@ def test_bad_inputs_get_clear_errors(rng):
         WorldSpeechToSinging().convert(noise, melody=tune("Frère Jacques"))
     with pytest.raises(MelodyError, match="needs a target melody"):
         WorldSpeechToSinging().convert(load_audio(SPEECH_EXAMPLE))
+
+
+def test_lyrics_give_the_syllables_and_bad_lyrics_fall_back_with_a_note():
+    speech = load_audio(SPEECH_EXAMPLE)
+    melody = tune("Twinkle, Twinkle, Little Star")
+    text = "he turned sharply and faced gregson across the table"
+    aligned = WorldSpeechToSinging().convert(speech, melody=melody, options=WorldSTSOptions(lyrics=text))
+    assert "13 syllables from the lyrics" in aligned.notes[0]
+    assert note_pitch_accuracy(aligned.audio, melody.notes)[0] >= 0.9
+    fallback = WorldSpeechToSinging().convert(
+        speech, melody=melody, options=WorldSTSOptions(lyrics="purple monkey")
+    )
+    assert "do not fit" in fallback.notes[0] and "found in the audio instead" in fallback.notes[0]

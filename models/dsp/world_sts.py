@@ -16,10 +16,11 @@ from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, a
 from models.dsp import world
 from models.dsp.alignment import assign_syllables
 from models.dsp.sing_f0 import F0Style, singing_f0
-from models.dsp.syllables import find_nuclei
+from models.dsp.syllables import Nucleus, find_nuclei
 from models.dsp.world import FRAME_MS
 from models.errors import MelodyError
 from models.features import HIFIGAN_MEL
+from models.forced_align import VOWELS, AlignmentError, align
 from models.melody import Melody
 
 SILENCE_GAIN = 1e-6  # envelope power factor for rests (-60 dB)
@@ -27,6 +28,12 @@ SILENCE_GAIN = 1e-6  # envelope power factor for rests (-60 dB)
 
 @dataclass(frozen=True)
 class WorldSTSOptions:
+    lyrics: str = option(
+        "",
+        "Optional: the words spoken. With them, syllables come from forced alignment (pocketsphinx); "
+        "without, from the audio alone.",
+        label="Lyrics (optional)",
+    )
     vibrato_extent_cents: float = option(
         35.0, "Vibrato depth, ± cents.", label="Vibrato depth (cents)", minimum=0, maximum=100, step=1
     )
@@ -143,7 +150,7 @@ class WorldSpeechToSinging:
         with timer("analysis"):
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
             params = world.analyse(source)
-            nuclei = find_nuclei(params)
+            nuclei, how = _syllables(source, params, options.lyrics)
         with timer("alignment"):
             slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
             anchors_t, anchors_s, silent_spans, vowel_spans, consonant_spans = _time_map(
@@ -187,10 +194,27 @@ class WorldSpeechToSinging:
         with timer("plots"):
             result = analysed_result(source, output, target_f0=melody.contour())
         result.timings = timer.timings
-        result.notes.append(
-            f"{len(nuclei)} syllables found in the speech; the melody has {len(melody.sung_notes)} notes."
-        )
+        result.notes.append(f"{how} The melody has {len(melody.sung_notes)} notes.")
         return result
+
+
+def _syllables(source: Audio, params: world.WorldParams, lyrics: str) -> tuple[list[Nucleus], str]:
+    """Vowels from forced alignment of the lyrics when given and alignable; else from the audio alone."""
+    if lyrics.strip():
+        try:
+            vowels = [
+                Nucleus(p.start, p.end, (p.start + p.end) / 2)
+                for p in align(source, lyrics)
+                if p.label in VOWELS
+            ]
+            if vowels:
+                return vowels, f"{len(vowels)} syllables from the lyrics (forced alignment)."
+            raise AlignmentError("The lyrics hold no vowel to sing.")
+        except AlignmentError as error:
+            nuclei = find_nuclei(params)
+            return nuclei, f"{error} Sung without them: {len(nuclei)} syllables found in the audio instead."
+    nuclei = find_nuclei(params)
+    return nuclei, f"{len(nuclei)} syllables found in the speech."
 
 
 def _hold_nonzero(hz: np.ndarray) -> np.ndarray:

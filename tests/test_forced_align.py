@@ -1,0 +1,39 @@
+import pytest
+
+from models.features import load_audio
+from models.forced_align import VOWELS, AlignmentError, align, alignment_score, normalize_words
+from tests.conftest import SPEECH_EXAMPLE
+
+TEXT = "He turned sharply, and faced Gregson across the table."
+
+
+@pytest.fixture(scope="module")
+def speech():
+    return load_audio(SPEECH_EXAMPLE)
+
+
+def test_normalize_words():
+    assert normalize_words("He's 3 feet—away!") == ["he's", "feet", "away"]
+
+
+def test_aligns_the_right_words_in_order_inside_the_clip(speech):
+    phones = align(speech, TEXT)
+    assert [p.label for p in phones][:3] == ["HH", "IY", "T"]
+    assert (
+        sum(p.label in VOWELS for p in phones) == 13
+    )  # he-turned-sharp-ly-and-faced-greg-son-a-cross-the-ta-ble
+    starts = [p.start for p in phones]
+    assert starts == sorted(starts) and 0 <= starts[0] and phones[-1].end <= speech.duration + 0.02
+
+
+def test_unknown_words_are_named(speech):
+    with pytest.raises(AlignmentError, match="does not know: xyzzyq"):
+        align(speech, "he turned xyzzyq")
+
+
+def test_wrong_words_do_not_count_as_success(speech):
+    assert alignment_score(speech, TEXT).success
+    wrong = alignment_score(speech, "and you always want to see it in the superlative degree")
+    assert not wrong.success
+    with pytest.raises(AlignmentError, match="do not fit"):
+        align(speech, "purple monkey dishwasher")
