@@ -1,8 +1,10 @@
-"""``python -m models.dsp.bench``: does WORLD speech→singing follow the melody, keep its length, run fast?
+"""``python -m models.dsp.bench``: does WORLD speech→singing follow the melody, keep length and words, run fast?
 
-Inputs: the bundled speech examples and seeded synthetic vowel chains, each sung to every built-in
-tune (transposed an octave down for the low voices). Pitch accuracy is measured on the re-tracked
-output (ARCHITECTURE.md); RTF = wall seconds ÷ output seconds, median of 5 on a 10 s melody.
+Inputs: the bundled ARCTIC speech (with its transcripts), Festival speech of eight sentences, and
+seeded synthetic vowel chains, sung to the built-in tunes with and without the lyrics. Pitch accuracy
+is measured on the re-tracked output (ARCHITECTURE.md). Intelligibility: pocketsphinx forced alignment
+of the known words, on the input speech and on the sung output. RTF = wall seconds ÷ output seconds,
+median of 5 after a warm-up, on a 10 s melody.
 """
 
 from __future__ import annotations
@@ -11,55 +13,114 @@ import argparse
 import statistics
 import time
 
-import numpy as np
-
+from evaluation.festival import SENTENCES, speak
 from evaluation.metrics import note_pitch_accuracy
 from evaluation.synthetic import vowel_chain
-from models.dsp.world_sts import WorldSpeechToSinging
+from models.dsp.world_sts import WorldSpeechToSinging, WorldSTSOptions
 from models.features import load_audio
+from models.forced_align import alignment_score
 from models.melody import TUNES, parse_note_text, tune
 from models.vocoder_bench import speech_examples
 
+ARCTIC_TEXT = {
+    "speech_arctic_slt_a0009.wav": "he turned sharply and faced gregson across the table",
+    "speech_arctic_awb_a0007.wav": "and you always want to see it in the superlative degree",
+}
+LOW_VOICES = ("awb", "festival", "chain")  # sung an octave down
+
 
 def inputs():
+    """(name, audio, lyrics or '', tunes to sing)."""
+    tunes = list(TUNES)
     for path in speech_examples():
-        low = "awb" in path
-        yield path.rsplit("/", 1)[-1], load_audio(path), -12 if low else 0
+        name = path.rsplit("/", 1)[-1]
+        yield name, load_audio(path), ARCTIC_TEXT[name], tunes
+    for i, sentence in enumerate(SENTENCES):
+        yield f"festival {i}", speak(sentence), sentence, tunes[i % 3 : i % 3 + 2]
     for seed in range(3):
-        yield f"vowel chain seed {seed}", vowel_chain(12, seed=seed), -12
+        yield f"vowel chain {seed}", vowel_chain(12, seed=seed), "", tunes
 
 
 def main() -> None:
     argparse.ArgumentParser(description=__doc__).parse_args()
     converter = WorldSpeechToSinging()
     rows = []
-    print("| input | tune | RPA@50c | RCA | output / melody length |\n|---|---|---|---|---|")
-    for name, audio, transpose in inputs():
-        for title in TUNES:
+    for name, audio, lyrics, tunes in inputs():
+        transpose = -12 if any(v in name for v in LOW_VOICES) else 0
+        source_alignment = alignment_score(audio, lyrics) if lyrics else None
+        for title in tunes:
             melody = tune(title).transposed(transpose)
-            output = converter.convert(audio, melody=melody).audio
-            rpa, rca = note_pitch_accuracy(output, melody.notes)
-            ratio = output.duration / melody.duration
-            rows.append((rpa, rca, ratio))
-            print(f"| {name} | {title} | {rpa:.3f} | {rca:.3f} | {ratio:.4f} |")
-    rpa, rca, ratio = (np.array(c) for c in zip(*rows, strict=True))
-    print(
-        f"\nmean RPA {rpa.mean():.3f} (min {rpa.min():.3f}), mean RCA {rca.mean():.3f}, "
-        f"length ratio {ratio.min():.4f}–{ratio.max():.4f} over {len(rows)} conversions"
-    )
+            for use_lyrics in [False, True] if lyrics else [False]:
+                options = WorldSTSOptions(lyrics=lyrics if use_lyrics else "")
+                result = converter.convert(audio, melody=melody, options=options)
+                rpa, rca = note_pitch_accuracy(result.audio, melody.notes)
+                sung = alignment_score(result.audio, lyrics) if lyrics else None
+                rows.append(
+                    {
+                        "input": name,
+                        "tune": title,
+                        "lyrics": use_lyrics,
+                        "rpa": rpa,
+                        "rca": rca,
+                        "length": result.audio.duration / melody.duration,
+                        "input_aligned": source_alignment.success if source_alignment else None,
+                        "input_score": source_alignment.mean_phone_score if source_alignment else None,
+                        "sung_aligned": sung.success if sung else None,
+                        "sung_score": sung.mean_phone_score if sung else None,
+                    }
+                )
+                print(
+                    f"{name:28s} {title[:22]:22s} lyrics={use_lyrics!s:5s} RPA {rpa:.3f} RCA {rca:.3f} "
+                    f"len {rows[-1]['length']:.4f} sung aligned {rows[-1]['sung_aligned']}",
+                    flush=True,
+                )
+    report(rows)
+    rtf(converter)
 
-    scale = " ".join(f"{m}:0.5" for m in [60, 62, 64, 65, 67, 65, 64, 62] * 2)
-    ten_seconds = parse_note_text(scale + " 60:1.5 r:0.5")
-    speech = load_audio(speech_examples()[0])
-    times = []
-    for _ in range(6):
-        start = time.perf_counter()
-        out = converter.convert(speech, melody=ten_seconds).audio
-        times.append(time.perf_counter() - start)
+
+def report(rows: list[dict]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    frame["group"] = frame["input"].str.extract(r"^(festival|vowel chain|speech_arctic)")[0]
+    print("\n| inputs | lyrics | n | RPA mean | RPA min | RCA mean | length ratio min–max |")
+    print("|---|---|---|---|---|---|---|")
+    for (group, lyrics), g in frame.groupby(["group", "lyrics"]):
+        print(
+            f"| {group} | {lyrics} | {len(g)} | {g.rpa.mean():.3f} | {g.rpa.min():.3f} | {g.rca.mean():.3f} "
+            f"| {g.length.min():.4f}–{g.length.max():.4f} |"
+        )
+    words = frame.dropna(subset=["sung_aligned"])
+    inputs_ok = words.drop_duplicates("input")
     print(
-        f"RTF on a {ten_seconds.duration:.1f} s melody with {speech.duration:.1f} s of speech: "
-        f"{statistics.median(times[1:]) / out.duration:.3f} (median of 5 after a warm-up)"
+        "\n| forced alignment of the lyrics | items | success rate | mean per-phone score |\n|---|---|---|---|"
     )
+    print(
+        f"| input speech | {len(inputs_ok)} | {inputs_ok.input_aligned.mean():.3f} "
+        f"| {inputs_ok.input_score.mean():.1f} |"
+    )
+    for lyrics, g in words.groupby("lyrics"):
+        label = "sung output, syllables from the lyrics" if lyrics else "sung output, text-free syllables"
+        print(
+            f"| {label} | {len(g)} | {g.sung_aligned.astype(float).mean():.3f} | {g.sung_score.mean():.1f} |"
+        )
+
+
+def rtf(converter: WorldSpeechToSinging) -> None:
+    scale = " ".join(f"{m}:0.5" for m in [60, 62, 64, 65, 67, 65, 64, 62] * 2)
+    melody = parse_note_text(scale + " 60:1.5 r:0.5")
+    speech = load_audio(speech_examples()[0])
+    for lyrics in ("", ARCTIC_TEXT[speech_examples()[0].rsplit("/", 1)[-1]]):
+        options = WorldSTSOptions(lyrics=lyrics)
+        times = []
+        for _ in range(6):
+            start = time.perf_counter()
+            out = converter.convert(speech, melody=melody, options=options).audio
+            times.append(time.perf_counter() - start)
+        print(
+            f"RTF, {melody.duration:.1f} s melody, {speech.duration:.1f} s speech, lyrics={bool(lyrics)}: "
+            f"{statistics.median(times[1:]) / out.duration:.3f} (median of 5 after a warm-up)"
+        )
 
 
 if __name__ == "__main__":
