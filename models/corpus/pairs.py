@@ -31,8 +31,9 @@ STYLE_EVERY = 3  # a growl style pair for every third pair: enough for the VAE, 
 
 
 def split_of_index(index: int) -> str:
-    bucket = index % 20
-    return "test" if bucket == 19 else "valid" if bucket == 18 else "train"
+    """80 / 10 / 10 %; every run of ten pairs holds one valid and one test pair."""
+    bucket = index % 10
+    return "test" if bucket == 9 else "valid" if bucket == 8 else "train"
 
 
 def pair_id(index: int) -> str:
