@@ -213,3 +213,11 @@ def test_layout_errors_say_what_was_expected_and_found(tmp_path, change, path, m
 def test_main_prints_the_error_not_a_traceback(tmp_path, capsys):
     assert nus48e.main(["--root", str(tmp_path / "missing"), "--out", str(tmp_path / "out")]) == 2
     assert "expected the NUS-48E folder" in capsys.readouterr().err
+
+
+def test_words_prefer_fewer_and_likelier_words_and_refuse_non_words():
+    spell = _spelling()
+    phones = [p for word in ("away", "from", "home") for p in spell[word]]
+    assert [w.text for w in segment_words(phones)] == ["away", "from", "home"]
+    assert segment_words(["NG", "NG", "ZH"]) is None
+    assert segment_words([]) is None

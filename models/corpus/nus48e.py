@@ -3,8 +3,9 @@
 Layout expected (as distributed): ``ROOT/<SINGER>/{sing,read}/NN.wav`` (44.1 kHz) with ``NN.txt`` beside
 each, one ``start end phone`` line per phone (seconds; lowercase CMU phones, ``sil``, ``sp``), for the
 singers ADIZ JLEE JTAN KENN MCUR MPOL MPUR NJAT PMAR SAMF VKOW ZHIY. A subset of the singers is fine;
-anything else that differs stops the build with "<path>: expected …, found …". Files at the root
-(the readme) and hidden entries are ignored.
+anything else that differs stops the build with "<path>: expected …, found …", and every file is
+checked before the first cut, so a bad file late in the corpus does not cost an hour of work. Files at
+the root (the readme) and hidden entries are ignored; stereo files would be averaged to mono.
 
 What the build does, and why:
 
@@ -141,8 +142,8 @@ def _song_files(folder: str) -> set[str]:
     return set(found)
 
 
-def read_wav(path: str) -> np.ndarray:
-    """The recording as mono float32 at 44.1 kHz (channels, if any, averaged)."""
+def wav_duration(path: str) -> float:
+    """Seconds of a recording, after checking that it is a 44.1 kHz WAV file."""
     import soundfile
 
     try:
@@ -151,8 +152,17 @@ def read_wav(path: str) -> np.ndarray:
         raise NusError(f"{path}: expected a WAV file, found one soundfile cannot read ({error}).") from None
     if info.samplerate != SOURCE_RATE:
         raise NusError(f"{path}: expected {SOURCE_RATE} Hz audio, found {info.samplerate} Hz.")
-    samples, _ = soundfile.read(path, dtype="float32", always_2d=True)
-    return samples.mean(axis=1)
+    return info.frames / info.samplerate
+
+
+def check_corpus(root: str) -> list[tuple[str, str]]:
+    """:func:`find_songs`, then every WAV header and annotation checked before any cutting starts."""
+    songs = find_songs(root)
+    for singer, number in songs:
+        for part in PARTS:
+            base = os.path.join(root, singer, part, number)
+            read_phones(base + ".txt", wav_duration(base + ".wav"))
+    return songs
 
 
 def read_phones(path: str, duration_s: float) -> list[tuple[float, float, str]]:
@@ -182,18 +192,22 @@ def read_phones(path: str, duration_s: float) -> list[tuple[float, float, str]]:
                 )
             if fields[2] not in LABELS:
                 raise NusError(f"{where}: expected a lowercase CMU phone, sil or sp, found {fields[2]!r}.")
-            spans.append(
-                (max(start, spans[-1][1] if spans else 0.0), min(end, duration_s), from_nus48e(fields[2]))
-            )
+            start, end = max(start, spans[-1][1] if spans else 0.0), min(end, duration_s)
+            if end <= start:  # inside the previous phone or past the audio, within the slack
+                raise NusError(f"{where}: expected a phone after the previous one, found {text!r}.")
+            spans.append((start, end, from_nus48e(fields[2])))
     if not spans:
         raise NusError(f"{path}: expected `start end phone` lines, found none.")
     return merge_silences(spans)
 
 
 def _recording(root: str, singer: str, part: str, number: str) -> tuple[np.ndarray, Side]:
+    """The recording as mono float32 at 44.1 kHz (channels, if any, averaged) and its phones."""
+    import soundfile
+
     base = os.path.join(root, singer, part, number)
-    samples = read_wav(base + ".wav")
-    return samples, Side(read_phones(base + ".txt", len(samples) / SOURCE_RATE))
+    samples, _ = soundfile.read(base + ".wav", dtype="float32", always_2d=True)
+    return samples.mean(axis=1), Side(read_phones(base + ".txt", len(samples) / SOURCE_RATE))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -252,7 +266,7 @@ def assign_splits(songs: list[str], shared: list[set[str]], *, seed: int) -> dic
     chosen: dict[str, list[list[str]]] = {"test": list(paper), "valid": []}
     wanted = ["test", "valid"][: len(ordered) - 1]
     for split in wanted:
-        while rest and len(rest) > 1 and sum(map(len, chosen[split])) < quota:
+        while len(rest) > 1 and sum(map(len, chosen[split])) < quota:
             chosen[split].append(rest.pop(0))
     split_of = {song: "train" for song in songs}
     for split, picked in chosen.items():
@@ -271,9 +285,13 @@ def build_nus48e(root: str, out: str, *, seed: int = 0, progress: bool = True) -
     Returns the report (songs, segments matched and dropped by reason, minutes, segments per split).
     Raises :class:`NusError` naming the file and what was expected where the corpus differs.
     """
-    songs = find_songs(root)
-    for part in ("speech", "singing"):
-        os.makedirs(os.path.join(out, part), exist_ok=True)
+    songs = check_corpus(root)
+    for part in ("speech", "singing"):  # a rebuild must not leave an earlier build's cuts behind
+        folder = os.path.join(out, part)
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.startswith("nus48e-") and name.endswith(".wav"):
+                os.remove(os.path.join(folder, name))
     report, rows, shared = NusReport(songs=len(songs)), [], {}
     for singer, number in songs:
         key = f"{singer}/{number}"
