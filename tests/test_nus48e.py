@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 
@@ -35,6 +36,7 @@ MATCHED = {
 }
 
 
+@functools.lru_cache(maxsize=1)
 def _spelling() -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
     for phones, words in pronunciations().items():
@@ -59,16 +61,16 @@ def _render(labels: list[str], *, sung: bool, rng: np.random.Generator) -> tuple
     for label in labels:
         phone = label.upper()
         if label in ("sil", "sp"):
-            dur = 0.2 if label == "sil" else 0.1
+            dur = 0.12 if label == "sil" else 0.08
             x = 1e-4 * rng.standard_normal(int(dur * SR))
         elif phone in VOWELS:
-            dur = 0.22 if sung else 0.09
+            dur = 0.12 if sung else 0.07
             hz = 440 * 2 ** ((SUNG_MIDI[vowel % len(SUNG_MIDI)] - 69) / 12) if sung else 130.0
             vowel += 1
             time = np.arange(int(dur * SR)) / SR
             x = sum(0.3 / k * np.sin(2 * np.pi * k * hz * time) for k in range(1, 6))
         else:
-            dur = 0.05
+            dur = 0.04
             x = 0.05 * rng.standard_normal(int(dur * SR))
         pieces.append(x)
         lines.append(f"{t:.6f} {t + len(x) / SR:.6f} {label}")
