@@ -12,8 +12,8 @@ import soundfile
 
 from models.corpus import nus48e
 from models.corpus.manifest import read_manifest, sha256_file
-from models.corpus.pairing import DIFFER, TOO_SHORT
-from models.corpus.phones import PHONES, SILENCE, VOWELS, content_phones
+from models.corpus.pairing import DIFFER, TOO_SHORT, Side, pair_segments
+from models.corpus.phones import PHONES, SILENCE, VOWELS, content_phones, merge_silences
 from models.corpus.words import pronunciations, segment_words
 
 SR = 44100
@@ -223,3 +223,50 @@ def test_words_prefer_fewer_and_likelier_words_and_refuse_non_words():
     assert [w.text for w in segment_words(phones)] == ["away", "from", "home"]
     assert segment_words(["NG", "NG", "ZH"]) is None
     assert segment_words([]) is None
+
+
+def _side(phrases: str) -> Side:
+    """Phones of 0.1 s each; "|" is a pause."""
+    spans, t = [], 0.0
+    for label in _labels(phrases):
+        spans.append((t, t + 0.1, "SIL" if label in ("sil", "sp") else label.upper()))
+        t += 0.1
+    return Side(merge_silences(spans))
+
+
+@pytest.mark.parametrize(
+    ("sung", "read", "matched", "dropped"),
+    [
+        # a line sung twice but read once: the extra one is dropped, the rest still pairs
+        (
+            "twinkle little star | how i wonder what you are | twinkle little star",
+            "how i wonder what you are | twinkle little star",
+            ["how i wonder what you are", "twinkle little star"],
+            {DIFFER: 1},
+        ),
+        # pauses in different places: one segment from the first pause shared to the next
+        (
+            "up above the world so high | like a diamond in the sky",
+            "up above the world | so high like a diamond in the sky",
+            ["up above the world so high like a diamond in the sky"],
+            {},
+        ),
+        # no pause between an extra word and the shared line on the sung side: nothing to cut there
+        (
+            "yeah when the night has come | and the land is dark",
+            "when the night has come | and the land is dark",
+            ["and the land is dark"],
+            {DIFFER: 1},
+        ),
+        (
+            "hello friend | we shall meet again",
+            "hello friend | we shall meet again",
+            ["we shall meet again"],
+            {TOO_SHORT: 1},
+        ),
+    ],
+)
+def test_pairing_cuts_only_where_both_recordings_pause(sung, read, matched, dropped):
+    segments, found = pair_segments(_side(sung), _side(read))
+    assert [" ".join(s.words) for s in segments] == matched
+    assert found == dropped

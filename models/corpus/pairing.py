@@ -85,31 +85,37 @@ class Segment:
 
 
 def common_cuts(sung: Side, read: Side) -> list[tuple[int, int]]:
-    """Cut points (sung position, read position) where both recordings pause at the same phone."""
-    s_phones, r_phones = sung.phones(), read.phones()
+    """Cut points (sung position, read position), increasing in both, where both recordings pause.
+
+    The file edges count as pauses, but (0, 0) is a cut only when the two begin alike: if the singer
+    sings a line the reader skipped, the first cut comes after it.
+    """
     s_bounds, r_bounds = sung.boundaries(), read.boundaries()
-    cuts = [(0, 0)]
-    matcher = difflib.SequenceMatcher(None, s_phones, r_phones, autojunk=False)
+    cuts: list[tuple[int, int]] = []
+    matcher = difflib.SequenceMatcher(None, sung.phones(), read.phones(), autojunk=False)
     for s0, r0, size in matcher.get_matching_blocks():
         for k in range(size + 1):
             p, q = s0 + k, r0 + k
-            inside = p < len(s_phones) and q < len(r_phones)
-            if inside and p in s_bounds and q in r_bounds and p > cuts[-1][0] and q > cuts[-1][1]:
+            if p in s_bounds and q in r_bounds and (not cuts or (p > cuts[-1][0] and q > cuts[-1][1])):
                 cuts.append((p, q))
-    cuts.append((len(s_phones), len(r_phones)))
     return cuts
 
 
 def pair_segments(sung: Side, read: Side) -> tuple[list[Segment], dict[str, int]]:
-    """Matched segments in order, and the count of dropped candidates by reason."""
+    """Matched segments in order, and the count of dropped candidates by reason.
+
+    Candidates are the stretches between consecutive cuts, plus whatever lies before the first cut or
+    after the last one on either side (content of one recording only: dropped as differing).
+    """
     s_phones, r_phones = sung.phones(), read.phones()
-    if not s_phones or not r_phones:
-        return [], ({DIFFER: 1} if s_phones or r_phones else {})
-    segments, dropped = [], {}
     cuts = common_cuts(sung, read)
-    for (p0, q0), (p1, q1) in itertools.pairwise(cuts):
+    edges = [(0, 0), *cuts, (len(s_phones), len(r_phones))]
+    segments, dropped = [], {}
+    for (p0, q0), (p1, q1) in itertools.pairwise(edges):
         phones = s_phones[p0:p1]
-        if phones != r_phones[q0:q1]:
+        if p1 == p0 and q1 == q0:
+            continue
+        if phones != r_phones[q0:q1] or (p0, q0) not in cuts or (p1, q1) not in cuts:
             reason = DIFFER
         else:
             words = segment_words(phones)
