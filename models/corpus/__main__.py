@@ -14,6 +14,11 @@ from models.errors import SongbridgeError
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["nus48e"]:  # its own parser (models.corpus.nus48e) reads the rest
+        from models.corpus import nus48e
+
+        return nus48e.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m models.corpus", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="generate (or resume) the synthetic paired corpus")
@@ -29,8 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("corpus")
     show.add_argument("--sample", type=int, default=20, help="pairs re-tracked for pitch accuracy")
     show.add_argument("--rebuild", type=int, default=8, help="pairs rebuilt to check determinism")
-    nus = commands.add_parser("nus48e", help="cut NUS-48E into the same manifest")
-    nus.add_argument("rest", nargs=argparse.REMAINDER)
+    commands.add_parser("nus48e", help="cut NUS-48E into the same manifest (--root DIR --out DIR)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -42,14 +46,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{done.pairs} pairs ({done.dropped} dropped), {done.hours:.2f} h, {done.wall_s:.0f} s; "
                 f"manifest sha256 {done.manifest_sha256}"
             )
-        elif args.command == "stats":
+        else:
             from models.corpus.stats import report, stats
 
             print(report(stats(args.corpus, sample=args.sample, rebuild=args.rebuild)))
-        else:
-            from models.corpus import nus48e
-
-            return nus48e.main(args.rest)
     except SongbridgeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
