@@ -13,6 +13,7 @@ spacing pins F0 to a fraction of a bin.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from dataclasses import dataclass
@@ -57,7 +58,11 @@ def melody_image(f0_hz: np.ndarray, kind: str = "binary") -> np.ndarray:
     voiced = f0_hz > 0
     frames = np.flatnonzero(voiced)
     image[n_bins - 1, ~voiced] = 1.0
-    harmonics = 1 if kind == "binary" else int(HARMONICS_UP_TO_HZ // max(float(np.min(f0_hz[voiced], initial=1e9)), 50))
+    harmonics = (
+        1
+        if kind == "binary"
+        else int(HARMONICS_UP_TO_HZ // max(float(np.min(f0_hz[voiced], initial=1e9)), 50))
+    )
     for k in range(1, max(harmonics, 1) + 1):
         hz = k * f0_hz[frames]
         keep = hz < (HARMONICS_UP_TO_HZ if k > 1 else SPEC.sample_rate / 2)
@@ -121,7 +126,12 @@ def prepare(args: tuple[str, Pair, str]) -> Example:
 
 
 def load_split(
-    root: str, split: str, *, inputs: str = "stretched", cache_dir: str | None = None, workers: int | None = None
+    root: str,
+    split: str,
+    *,
+    inputs: str = "stretched",
+    cache_dir: str | None = None,
+    workers: int | None = None,
 ) -> list[Example]:
     """Every pair of a split as :class:`Example`, cached in ``cache_dir`` as one .npz keyed by the manifest."""
     from models.corpus.manifest import manifest_hash
@@ -159,6 +169,5 @@ def _read_cache(path: str) -> list[Example]:
     bounds = np.concatenate([[0], np.cumsum(data["lengths"])])
     speech, singing, f0, phones = data["speech"], data["singing"], data["f0"], data["phones"]
     return [
-        Example(speech[:, a:b], singing[:, a:b], f0[a:b], phones[a:b])
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        Example(speech[:, a:b], singing[:, a:b], f0[a:b], phones[a:b]) for a, b in itertools.pairwise(bounds)
     ]
