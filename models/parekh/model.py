@@ -8,7 +8,7 @@ penultimate frequency up-sampling block. Widths are the paper's divided by ``Par
 (the paper: 512 / 256 / 128 / 64 channels, residual width 32).
 
 Shapes: speech and melody image ``(B, F, T)`` with F = 513; output ``(B, F, T)``; phone logits
-``(B, n_phones, T)``. Any T works: the model pads to a multiple of 8 and crops back.
+``(B, n_phones, T)``. Any T works: the model pads to a multiple of 8 (at least 16) and crops back.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class ParekhSTS(nn.Module):
     def forward(self, speech: torch.Tensor, melody: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, F, T) speech log-magnitude and melody image → (B, F, T) singing, phone logits or None."""
         frames = speech.shape[-1]
-        pad = (-frames) % 8
+        pad = max((-frames) % 8, 16 - frames)  # whole multiples of 8, and ≥ 2 frames at T/8 for the norms
         speech, melody = F.pad(speech, (0, pad)), F.pad(melody, (0, pad))
         enc_speech, (c1, c3, c5) = self.speech_encoder(speech)
         enc_melody, _ = self.melody_encoder(melody)
