@@ -24,7 +24,7 @@ from models.corpus.pairs import PairPlan, pair_id, plan_pair, render_pair
 
 CHUNK = 8  # pairs per Festival process: its start-up (≈0.3 s) is paid once per chunk
 #: measured mean seconds of paired audio (speech + singing) per pair; sizes --hours into a pair count
-MEAN_PAIR_SECONDS = 9.0
+MEAN_PAIR_SECONDS = 11.4
 
 
 @dataclass(frozen=True)
