@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from models.corpus import festival_render, lyrics, melodies, phones
+from models.corpus import essen, festival_render, lyrics, melodies, phones
 from models.corpus.build import build
 from models.corpus.growl import GrowlStyle, render_growl
 from models.corpus.manifest import ManifestError, audio_path, read_manifest, sha256_file
@@ -154,16 +154,34 @@ def test_lyric_bank_size_and_lengths():
 
 @pytest.mark.parametrize("split", ["train", "valid", "test"])
 def test_melody_has_one_note_per_syllable_and_real_tunes_stay_in_their_split(split):
-    allowed = {name for name, s in melodies.TUNE_SPLITS.items() if s == split}
-    assert allowed and set(melodies.TUNE_SPLITS) == set(TUNES)
-    for index in range(40):
+    folk = {tune.name: essen.split_of(tune) for tunes in essen.tunes_by_split().values() for tune in tunes}
+    assert len(folk) > 8000  # music21 is a dev dependency: the Essen collection is there
+    sources = set()
+    for index in range(60):
         notes, source = melodies.plan_melody([1, 2, 3, 1], split=split, rng=np.random.default_rng([1, index]))
         assert sum(m is not None for m, _, _ in notes) == 7
         assert all(abs(notes[i][1] + notes[i][2] - notes[i + 1][1]) < 1e-3 for i in range(len(notes) - 1))
-        assert all(
-            melodies.BASE_RANGE[0] <= m <= melodies.BASE_RANGE[1] for m, _, _ in notes if m is not None
-        )
-        assert source in {"random walk", "real tune"}
+        low, high = melodies.BASE_RANGE
+        assert all(low <= m <= high for m, _, _ in notes if m is not None)
+        if source.startswith("essen "):
+            assert folk[source.removeprefix("essen ")] == split
+        sources.add(source.split()[0])
+    assert sources == {"random", "essen"}
+
+
+def test_builtin_tunes_are_split_by_tune_when_music21_is_absent():
+    assert set(melodies.TUNE_SPLITS) == set(TUNES)
+    assert set(melodies.TUNE_SPLITS.values()) == {"train", "valid", "test"}
+
+
+def test_essen_abc_reader_applies_key_bar_accidentals_ties_and_lengths():
+    # K: F has B flat; =B cancels it to the bar line; c' is two octaves above C; - ties equal pitches.
+    tune = essen.parse_tune("F2 B =B B | B c'/2 z C,3/2- C,", "F", "t#1")
+    assert tune.notes == (
+        (65, 2.0), (70, 1.0), (71, 1.0), (71, 1.0), (70, 1.0), (84, 0.5), (None, 1.0), (48, 2.5),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="unknown key"):
+        essen.parse_tune("C", "Q#", "t#2")
 
 
 def test_phone_mapping_is_the_fixed_one():

@@ -1,8 +1,9 @@
 """Melodies for the synthetic corpus: one note per syllable, with rests between some words.
 
-Two sources: random walks on a major scale (a fresh tune per pair) and windows of real melodies (the
-built-in public-domain tunes of models.melody). Real tunes are split by tune, so a melody of valid or
-test never appears in train. Notes are drawn in the Festival voices' range (MIDI 45–60, male); the
+Two sources: random walks on a major scale (a fresh tune per pair) and windows of real melodies — the
+Essen folk songs of the music21 wheel when music21 is installed (models.corpus.essen, 8,462 tunes), else
+the built-in public-domain tunes of models.melody. Real tunes are split by tune, so a melody of valid
+or test never appears in train. Notes are drawn in the Festival voices' range (MIDI 45–60, male); the
 speaker transform transposes them afterwards.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.corpus import essen
 from models.melody import TUNES, tune
 
 BASE_RANGE = (45, 60)
@@ -41,17 +43,28 @@ def _random_walk(n: int, rng: np.random.Generator) -> list[tuple[int, float]]:
     return out
 
 
-def _tune_window(n: int, split: str, rng: np.random.Generator) -> list[tuple[int, float]]:
-    """(midi, beats) from a real tune of this split, cycling from a random start, moved into range."""
+def _real_tune(split: str, rng: np.random.Generator) -> tuple[str, list[tuple[int, float]]]:
+    """A real tune of this split: its name and its pitched notes as (midi, length in any unit)."""
+    folk = essen.tunes_by_split()[split]
+    if folk:
+        chosen = folk[rng.integers(len(folk))]
+        return f"essen {chosen.name}", [(m, d) for m, d in chosen.notes if m is not None]
     names = [name for name, s in TUNE_SPLITS.items() if s == split]
-    melody = tune(names[rng.integers(len(names))])
-    sung = melody.sung_notes
-    beat = float(np.median([note.duration for note in sung]))  # the tune's usual note counts as one beat
+    name = names[rng.integers(len(names))]
+    return name, [(note.midi, note.duration) for note in tune(name).sung_notes]
+
+
+def _tune_window(n: int, split: str, rng: np.random.Generator) -> tuple[str, list[tuple[int, float]]]:
+    """(midi, beats) from a real tune of this split, cycling from a random start, moved into range."""
+    name, sung = _real_tune(split, rng)
+    beat = float(np.median([length for _, length in sung]))  # the tune's usual note counts as one beat
     start = int(rng.integers(len(sung)))
     picked = [sung[(start + i) % len(sung)] for i in range(n)]
-    centre = int(np.median([note.midi for note in picked]))
+    centre = int(np.median([midi for midi, _ in picked]))
     shift = int(rng.integers(50, 55)) - centre
-    return [(int(np.clip(note.midi + shift, *BASE_RANGE)), note.duration / beat) for note in picked]
+    return name, [
+        (int(np.clip(midi + shift, *BASE_RANGE)), min(length / beat, 4.0)) for midi, length in picked
+    ]
 
 
 def plan_melody(
@@ -60,7 +73,7 @@ def plan_melody(
     """Notes (midi or None, onset_s, dur_s) for the words, and the melody's source label."""
     n = sum(syllables_per_word)
     real = rng.random() < REAL_TUNE_SHARE
-    pitches = _tune_window(n, split, rng) if real else _random_walk(n, rng)
+    source, pitches = _tune_window(n, split, rng) if real else ("random walk", _random_walk(n, rng))
     beat = 60.0 / float(rng.uniform(75, 130))
     notes: list[NoteSpan] = []
     t = 0.0
@@ -76,4 +89,4 @@ def plan_melody(
             dur = max(0.18, beats * beat)
             notes.append((midi, round(t, 4), round(dur, 4)))
             t += dur
-    return notes, "real tune" if real else "random walk"
+    return notes, source
