@@ -51,9 +51,11 @@ def build_router(*, service: ListeningService) -> APIRouter:
     def guarded(handler: Callable) -> Callable:
         async def run(request: Request):
             try:
-                return await handler(request)
+                result = await handler(request)
             except ListeningError as error:
                 return _refusal(error)
+            # A plain JSON response skips FastAPI's generic encoder: this is the hot path.
+            return result if isinstance(result, Response) else JSONResponse(result)
 
         run.__name__ = handler.__name__
         return run

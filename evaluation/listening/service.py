@@ -122,8 +122,9 @@ class ListeningService:
                 raise ListeningError("This study is closed. Thank you for your interest.", 409)
             seq = row[1]
             db.execute("UPDATE studies SET listeners = listeners + 1 WHERE id = ?", [study_id])
-            db["participants"].insert(
-                {"token": token, "study_id": study_id, "seq": seq, "created_at": self.clock()}
+            db.execute(
+                "INSERT INTO participants (token, study_id, seq, created_at) VALUES (?, ?, ?, ?)",
+                [token, study_id, seq, self.clock()],
             )
             plan = plan_listener(
                 kind=cfg["type"], items=cfg["items"], systems=cfg["systems"], seed=cfg["seed"], seq=seq,
@@ -133,22 +134,26 @@ class ListeningService:
             for position, t in enumerate(plan):
                 kind_a = "anchor" if t.system_a == "_anchor" else "output"
                 rows.append(
-                    {
-                        "participant": token,
-                        "study_id": study_id,
-                        "position": position,
-                        "kind": t.kind,
-                        "item": t.item,
-                        "system_a": t.system_a,
-                        "system_b": t.system_b,
-                        "stimulus_a": names[(kind_a, t.item, t.system_a)],
-                        "stimulus_b": names[("output", t.item, t.system_b)] if t.system_b else None,
-                        "context_source": names.get(("source", t.item, None)),
-                        "context_melody": names.get(("melody", t.item, None)),
-                        "expected": t.expected,
-                    }
+                    (
+                        token,
+                        study_id,
+                        position,
+                        t.kind,
+                        t.item,
+                        t.system_a,
+                        t.system_b,
+                        names[(kind_a, t.item, t.system_a)],
+                        names[("output", t.item, t.system_b)] if t.system_b else None,
+                        names.get(("source", t.item, None)),
+                        names.get(("melody", t.item, None)),
+                        t.expected,
+                    )
                 )
-            db["trials"].insert_all(rows)
+            db.conn.executemany(
+                "INSERT INTO trials (participant, study_id, position, kind, item, system_a, system_b, stimulus_a, "
+                "stimulus_b, context_source, context_melody, expected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         return token
 
     def _participant(self, token: str) -> dict:
@@ -211,18 +216,19 @@ class ListeningService:
         """Record that clip ``slot`` (A or B) started playing or reached its end, at the server's time."""
         if slot not in ("A", "B") or event not in ("play", "ended"):
             raise ListeningError("slot must be A or B and event play or ended.", 422)
-        self._participant(token)
-        self._trial(token, trial_id)
+        try:
+            trial_id = int(trial_id)
+        except (TypeError, ValueError):
+            raise ListeningError("trial_id must be a number.", 422) from None
+        # One statement checks ownership and writes: the hot path of the listening test.
         with self.store.transaction() as db:
-            db["play_events"].insert(
-                {
-                    "trial_id": int(trial_id),
-                    "participant": token,
-                    "slot": slot,
-                    "event": event,
-                    "at": self.clock(),
-                }
-            )
+            written = db.execute(
+                "INSERT INTO play_events (trial_id, participant, slot, event, at) "
+                "SELECT id, participant, ?, ?, ? FROM trials WHERE id = ? AND participant = ?",
+                [slot, event, self.clock(), trial_id, str(token)],
+            ).rowcount
+        if written != 1:
+            raise _forbidden()
 
     def answer(self, *, token: str, trial_id: int, values: dict) -> dict:
         """Store one trial's answers (every attribute) once; a repeat is acknowledged, not stored."""
@@ -271,7 +277,9 @@ class ListeningService:
             code = None
             if left == 0:
                 code = secrets.token_hex(4).upper()
-                db["participants"].update(token, {"completed_at": now, "code": code})
+                db.execute(
+                    "UPDATE participants SET completed_at = ?, code = ? WHERE token = ?", [now, code, token]
+                )
         return {"stored": True, "duplicate": False, "left": left, "code": code}
 
     @staticmethod
