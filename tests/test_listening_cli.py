@@ -71,3 +71,10 @@ def test_a_note_text_melody_becomes_a_tone_at_its_pitches(tmp_path):
         spectrum = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
         assert abs(np.argmax(spectrum) * sr / len(seg) - expected) < 10
     assert np.max(np.abs(tone[int(0.55 * sr) : int(0.65 * sr)])) < 1e-6  # the rest is silent
+
+
+def test_too_many_trials_for_the_items_found_is_refused_at_init(tmp_path, capsys):
+    folder = write_folder(root=str(tmp_path / "layout"), systems=SYSTEMS[:2], items=ITEMS[:1], seconds=0.5)
+    study = write_study(path=str(tmp_path / "s.yaml"), folder=folder, systems=SYSTEMS[:2], items=[], trials=3)
+    assert main(["--data-dir", str(tmp_path / "d"), "init", study]) == 1
+    assert "trials_per_listener: 3 is more than the 1 conditions" in capsys.readouterr().err

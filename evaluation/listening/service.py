@@ -52,6 +52,15 @@ class ListeningService:
             "screening": study.screening, "consent": study.consent, "questions": study.questions,
             "hash": study.hash,
         }  # fmt: skip
+        n_systems = len(study.systems)
+        cells = len(config["items"]) * (
+            n_systems * (n_systems - 1) // 2 if study.type == "preference" else n_systems
+        )
+        if study.trials_per_listener > cells:
+            raise ListeningError(
+                f"trials_per_listener: {study.trials_per_listener} is more than the {cells} conditions of the "
+                f"{len(config['items'])} items found; a listener would hear one twice."
+            )
         with self.store.transaction() as db:
             if db["studies"].count_where("id = ?", [study.id]):
                 if db["answers"].count_where("study_id = ?", [study.id]):

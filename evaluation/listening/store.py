@@ -15,11 +15,13 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
+from models.errors import SongbridgeError
+
 JOURNAL_MODES = ("WAL", "DELETE")
 DB_NAME = "listening.sqlite"
 
 
-class StoreError(RuntimeError):
+class StoreError(SongbridgeError, RuntimeError):
     """The database is damaged or cannot be opened."""
 
 
