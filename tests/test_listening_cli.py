@@ -24,14 +24,17 @@ def test_init_imports_matched_opaque_stimuli_and_the_other_commands_run(tmp_path
     assert "Study 'demo' ready" in capsys.readouterr().out
     store = Store(root=data)
     rows = list(store.db["stimuli"].rows)
-    assert len(rows) == len(ITEMS) * (len(SYSTEMS) + 2)  # outputs + source + melody per item
+    assert len(rows) == len(ITEMS) * (len(SYSTEMS) + 3)  # outputs, reference, source, melody per item
+    assert {r["kind"] for r in rows} == {"output", "reference", "source", "melody"}
     files = os.listdir(store.stimuli_dir("demo"))
     assert sorted(files) == sorted(r["name"] for r in rows)
     assert not any(s.lower() in name.lower() or i in name for name in files for s in SYSTEMS for i in ITEMS)
     for name in files:
         samples, sr = soundfile.read(os.path.join(store.stimuli_dir("demo"), name))
         assert sr == 22050
-        assert abs(pyloudnorm.Meter(sr).integrated_loudness(samples) + 23) < 0.5
+        kind = next(r["kind"] for r in rows if r["name"] == name)
+        target = -29 if kind == "melody" else -23  # the reference tone is 6 LU softer
+        assert abs(pyloudnorm.Meter(sr).integrated_loudness(samples) - target) < 0.5
     # A second init is refused without --replace, and the error is a sentence, not a traceback.
     assert main(["--data-dir", data, "init", study]) == 1
     assert "exists; run init with --replace" in capsys.readouterr().err

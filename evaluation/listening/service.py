@@ -297,7 +297,8 @@ class ListeningService:
         first_play: dict[str, float] = {}
         for slot in slots:
             duration = trial["dur_a"] if slot == "A" else trial["dur_b"]
-            slack = min(0.25, 0.1 * duration)  # the play report may reach us a little after playback began
+            # Jitter tolerance: the play report can reach us a little later than the ended report does.
+            slack = min(0.1, 0.05 * duration)
             plays = [at for s, e, at in events if s == slot and e == "play"]
             if not plays:
                 raise ListeningError(f"Please play clip {slot} to the end before answering.", 409)

@@ -24,7 +24,7 @@ LIMITS = AudioLimits(min_seconds=0.1, max_seconds=120.0)
 
 
 def scan(*, study: Study) -> dict[str, dict[str, str]]:
-    """item → {role: path}: roles are each system, ``source`` and ``melody`` (when present)."""
+    """item → {role: path}: roles are each system, ``reference``, ``source`` and ``melody`` (when present)."""
     root = study.folder
     missing: list[str] = []
     first_dir = os.path.join(root, study.systems[0])
@@ -42,6 +42,9 @@ def scan(*, study: Study) -> dict[str, dict[str, str]]:
                 roles[system] = path
             else:
                 missing.append(path)
+        reference = os.path.join(root, "_reference", f"{item}.wav")
+        if os.path.isfile(reference):
+            roles["reference"] = reference  # kept with the study (a hidden reference), not assigned
         context = os.path.join(root, "_context", item)
         if os.path.isfile(os.path.join(context, "source.wav")):
             roles["source"] = os.path.join(context, "source.wav")
@@ -126,13 +129,15 @@ def import_stimuli(*, study: Study, out_dir: str) -> list[dict]:
                 )
             except SongbridgeError as error:
                 raise StudyError(f"{path}: {error}") from None
-            kind = role if role in ("source", "melody") else "output"
+            kind = role if role in ("source", "melody", "reference") else "output"
             clips[(kind, "" if kind != "output" else role)] = audio
         if study.type == "mos":
             first = clips[("output", study.systems[0])]
             clips[("anchor", "_anchor")] = degrade(samples=first, sr=sr, seed=study.seed)
         for (kind, system), samples in clips.items():
-            matched, lufs = match_loudness(samples=samples, sr=sr, target_lufs=study.loudness_lufs)
+            # The melody's reference tone stays soft: 6 LU under the voices it guides.
+            target = study.loudness_lufs - (6.0 if kind == "melody" else 0.0)
+            matched, lufs = match_loudness(samples=samples, sr=sr, target_lufs=target)
             name = secrets.token_hex(8) + ".wav"  # random: the name carries nothing about the system
             path = os.path.join(out_dir, name)
             soundfile.write(path, matched, sr, subtype="PCM_16")

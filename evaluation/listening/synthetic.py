@@ -21,6 +21,8 @@ def write_folder(
             tone = sum(np.sin(2 * np.pi * h * f0 * t) / h ** (1 + 0.5 * s) for h in range(1, 6))
             os.makedirs(os.path.join(root, system), exist_ok=True)
             soundfile.write(os.path.join(root, system, f"{item}.wav"), 0.2 * tone * (1 + s), sr)
+        os.makedirs(os.path.join(root, "_reference"), exist_ok=True)
+        soundfile.write(os.path.join(root, "_reference", f"{item}.wav"), 0.1 * np.sin(2 * np.pi * f0 * t), sr)
         context = os.path.join(root, "_context", item)
         os.makedirs(context, exist_ok=True)
         noise = rng.standard_normal(len(t)) * np.sin(2 * np.pi * 3 * t) ** 2
