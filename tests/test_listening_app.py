@@ -43,6 +43,10 @@ def test_app_serves_the_study_routes_and_guards_every_admin_event(tmp_path, monk
         state = httpx.get(f"{url}/listening/api/state", params={"token": token}).json()
         assert state["total"] == 6 and state["study"]["type"] == "preference"
         assert httpx.get(f"{url}/?study=demo").status_code == 200
+        # Gradio's own file route serves neither the database nor a stimulus by its path.
+        clip = next((Path(data) / "studies" / "demo" / "stimuli").iterdir())
+        for path in (Path(data) / "listening.sqlite", clip):
+            assert httpx.get(f"{url}/gradio_api/file={path}").status_code in (403, 404)
         client = Client(app.local_url, verbose=False)
         for api in ("/admin_studies",):
             with pytest.raises(AppError, match="admin token is missing or wrong"):

@@ -22,6 +22,7 @@ ADMIN = "s3cret-admin"
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("listening")
     data = make_study(root)
+    make_study(root, study_id="other")
     clock = Clock()
     service = ListeningService(store=Store(root=data), clock=clock)
     app = FastAPI()
@@ -145,18 +146,24 @@ def test_participants_reach_only_their_own_trials_and_clips(server):
     clip = bob_state["next"]["a"]
     assert client.get(clip).status_code == 200 and client.get(clip).headers["content-type"] == "audio/wav"
     name = clip.split("/")[-1].split("?")[0]
-    alice_names = {
-        v
-        for t in service.store.query("SELECT * FROM trials WHERE participant = ?", (alice,))
-        for v in t.values()
-    }
-    if name not in alice_names:
-        assert client.get(f"/listening/api/stimulus/{name}", params={"token": alice}).status_code == 404
+    # A clip of the study that is in nobody's trials (a hidden reference) exists on disk but is not served.
+    unassigned = service.store.query("SELECT name FROM stimuli WHERE kind = 'reference' LIMIT 1")[0]["name"]
+    assert os.path.isfile(os.path.join(service.store.stimuli_dir("demo"), unassigned))
+    assert client.get(f"/listening/api/stimulus/{unassigned}", params={"token": alice}).status_code == 404
+    # Clips of another study, assigned to its own listener, are not served to this study's listener.
+    other = client.post("/listening/api/session", json={"study": "other"}).json()["token"]
+    foreign = client.get("/listening/api/state", params={"token": other}).json()["next"]["a"]
+    assert client.get(foreign).status_code == 200
+    assert client.get(foreign.replace(other, alice)).status_code == 404
     assert client.get(f"/listening/api/stimulus/{name}").status_code == 403  # no token
     for bad in ("..%2Flistening.sqlite", "%2Fetc%2Fpasswd", "0123456789abcdef.wav"):
         assert client.get(f"/listening/api/stimulus/{bad}", params={"token": bob}).status_code in (403, 404)
     assert client.post("/listening/api/session", json={"study": "nope"}).status_code == 404
     assert answer(client, bob, "x").status_code == 422
+    partial = client.post(
+        "/listening/api/answer", json={"token": bob, "trial_id": bob_trial, "values": {"naturalness": "A"}}
+    )
+    assert partial.status_code == 422 and "intelligibility" in partial.json()["error"]
 
 
 def test_admin_routes_answer_nothing_without_the_configured_token(server, monkeypatch):
