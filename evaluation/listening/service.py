@@ -262,21 +262,12 @@ class ListeningService:
                 trial, events, now, slots=("A", "B") if trial["stimulus_b"] else ("A",)
             )
             first = min(first_play, key=first_play.get)
-            db["answers"].insert_all(
-                {
-                    "trial_id": trial["id"],
-                    "participant": token,
-                    "study_id": p["study_id"],
-                    "study_hash": cfg["hash"],
-                    "attribute": a,
-                    "value": values[a],
-                    "system_a": trial["system_a"],
-                    "system_b": trial["system_b"],
-                    "first_played": first,
-                    "answered_at": now,
-                    "decision_s": now - min(first_play.values()),
-                }
-                for a in cfg["attributes"]
+            head = (trial["id"], token, p["study_id"], cfg["hash"])
+            shown = (trial["system_a"], trial["system_b"], first, now, now - min(first_play.values()))
+            db.conn.executemany(
+                "INSERT INTO answers (trial_id, participant, study_id, study_hash, attribute, value, system_a, "
+                "system_b, first_played, answered_at, decision_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*head, a, values[a], *shown) for a in cfg["attributes"]],
             )
             left = db.execute(
                 "SELECT COUNT(*) FROM trials t WHERE t.participant = ? "
