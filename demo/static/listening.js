@@ -42,7 +42,10 @@
     }
   }
 
+  const playing = [];  // every clip of the page on screen; silenced when the page moves on
+
   function render(state) {
+    playing.splice(0).forEach((audio) => audio.pause());
     const s = state.study;
     if (!state.consented) return consent(s);
     if (!state.next) {
@@ -76,6 +79,7 @@
     box.innerHTML = `<button>▶ Play ${label}</button><progress max="1" value="0"></progress>`;
     const audio = new Audio(url);
     audio.preload = "auto";
+    playing.push(audio);
     const button = box.querySelector("button");
     const bar = box.querySelector("progress");
     const report = (event) => slot && call("/event", { token, trial_id: trialId, slot, event }).catch(() => {});
