@@ -60,6 +60,12 @@ def test_app_serves_the_study_routes_and_guards_every_admin_event(tmp_path, monk
             client.predict("guess", "demo", "csv", api_name="/admin_export")
         table, _ = client.predict(ADMIN, api_name="/admin_studies")
         assert table["data"][0][0] == "demo"
+        conditions, listeners = client.predict(ADMIN, "demo", api_name="/admin_progress")
+        assert (
+            sum(row[3] for row in conditions["data"]) == 4 and len(listeners["data"]) == 1
+        )  # one listener so far
+        text, _, figures = client.predict(ADMIN, "demo", api_name="/admin_report")
+        assert text == "No answers yet." and figures == []
         exported = client.predict(ADMIN, "demo", "csv", api_name="/admin_export")
         assert Path(exported).read_text().startswith("participant,")
     finally:
