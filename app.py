@@ -16,6 +16,9 @@ def create_app():
 
     from demo.converter_tab import DemoServices
     from demo.layout import build_app
+    from evaluation.listening.routes import build_router
+    from evaluation.listening.service import ListeningService
+    from evaluation.listening.store import Store
     from models.features import AudioLimits
     from models.registry import default_registry
 
@@ -27,7 +30,11 @@ def create_app():
             os.environ.get("SONGBRIDGE_CONVERSIONS", str(min(2, os.cpu_count() or 1)))
         ),
     )
-    return build_app(services)
+    listening = ListeningService(store=Store())  # SONGBRIDGE_DATA_DIR, SONGBRIDGE_JOURNAL_MODE
+    app = build_app(services, listening=listening)
+    # The listening routes (answers, play events, clips) are mounted beside Gradio at launch, off its queue.
+    app.listening_routes = build_router(service=listening).routes
+    return app
 
 
 def main() -> None:
@@ -37,6 +44,7 @@ def main() -> None:
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         show_error=True,
+        app_kwargs={"routes": app.listening_routes},
     )
 
 

@@ -11,10 +11,12 @@ Speech ↔ singing conversion and listening tests. Every tab takes an uploaded o
 each plot shows the input and output mel spectrograms with F0 drawn over them."""
 
 
-def build_app(services: DemoServices) -> gr.Blocks:
+def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
+    """``listening`` (a ListeningService) adds the listening-test tab, and the admin tab when
+    SONGBRIDGE_ADMIN_TOKEN is set."""
     with gr.Blocks(title="Songbridge", analytics_enabled=False) as app:
         gr.Markdown(INTRO)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             converter_tab(
                 services,
                 ["vocoder-check"],
@@ -56,4 +58,18 @@ def build_app(services: DemoServices) -> gr.Blocks:
                 "vowels toward speech durations.",
                 examples="singing_",
             )
+            if listening is not None:
+                _listening_tabs(app, tabs, listening)
     return app
+
+
+def _listening_tabs(app: gr.Blocks, tabs: gr.Tabs, listening) -> None:
+    from demo.listening_tab import listening_tab, open_study_tab
+    from evaluation.listening.routes import admin_token
+
+    listening_tab()
+    if admin_token() is not None:
+        from demo.admin_tab import admin_tab
+
+        admin_tab(listening)
+    app.load(open_study_tab, None, tabs, queue=False, api_visibility="private")

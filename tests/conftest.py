@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import numpy as np
 import pytest
@@ -10,6 +11,8 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# The app opens the listening-test database at start; tests keep it out of the checkout.
+os.environ.setdefault("SONGBRIDGE_DATA_DIR", tempfile.mkdtemp(prefix="songbridge-test-data-"))
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEECH_EXAMPLE = os.path.join(ROOT, "examples", "speech_arctic_slt_a0009.wav")

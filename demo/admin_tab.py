@@ -1,0 +1,111 @@
+"""The study admin tab: built only when SONGBRIDGE_ADMIN_TOKEN is set, and every handler checks the
+token itself, because every Gradio event can be called over /gradio_api/ without the page."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import gradio as gr
+import pandas as pd
+
+from evaluation.listening.routes import check_admin
+from evaluation.listening.service import ListeningError, ListeningService
+
+
+def _checked(token: str) -> None:
+    try:
+        check_admin(given=token)
+    except ListeningError as error:
+        raise gr.Error(str(error)) from None
+
+
+def admin_tab(listening: ListeningService) -> None:
+    from evaluation.listening import export as ex
+
+    store = listening.store
+
+    def studies(token: str):
+        _checked(token)
+        table = ex.studies(store=store)
+        return table, gr.Dropdown(
+            choices=list(table["id"]), value=table["id"].iloc[0] if len(table) else None
+        )
+
+    def progress(token: str, study_id: str):
+        _checked(token)
+        if not study_id:
+            raise gr.Error("Choose a study first.")
+        return (
+            ex.progress_by_condition(store=store, study_id=study_id),
+            ex.progress_by_listener(store=store, study_id=study_id).assign(
+                profile=lambda f: f["profile"].astype(str)
+            ),
+        )
+
+    def report(token: str, study_id: str):
+        from evaluation.listening.analysis import analyze
+        from evaluation.listening.report import write_report
+
+        _checked(token)
+        if not study_id:
+            raise gr.Error("Choose a study first.")
+        cfg = listening.config(study_id=study_id)
+        answers = ex.answers_frame(store=store, study_id=study_id)
+        if not len(answers):
+            return "No answers yet.", pd.DataFrame(), []
+        result = analyze(answers=answers, study_type=cfg["type"], rules=cfg["screening"], resamples=300)
+        out = tempfile.mkdtemp(prefix="songbridge-report-")
+        path = write_report(analysis=result, out_dir=out, title=cfg["title"], study_hash=cfg["hash"])
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        figures = sorted(os.path.join(out, p) for p in os.listdir(out) if p.endswith(".png"))
+        return text, result.screening, figures
+
+    def download(token: str, study_id: str, fmt: str):
+        _checked(token)
+        if not study_id:
+            raise gr.Error("Choose a study first.")
+        out = os.path.join(tempfile.mkdtemp(prefix="songbridge-export-"), f"{study_id}-answers.{fmt}")
+        return ex.export(store=store, study_id=study_id, fmt=fmt, out=out)
+
+    def set_status(token: str, study_id: str, status: str):
+        _checked(token)
+        try:
+            listening.set_status(study_id=study_id or "", status=status)
+        except ListeningError as error:
+            raise gr.Error(str(error)) from None
+        return ex.studies(store=store)
+
+    with gr.Tab("Study admin", id="study-admin"):
+        gr.Markdown(
+            "Studies, live progress, screening, reports and exports. Every action needs the admin token."
+        )
+        with gr.Row():
+            token = gr.Textbox(label="Admin token", type="password", scale=3)
+            load = gr.Button("Load studies", scale=1)
+        table = gr.Dataframe(label="Studies", interactive=False)
+        with gr.Row():
+            study = gr.Dropdown(label="Study", choices=[], allow_custom_value=True, scale=3)
+            refresh = gr.Button("Progress", scale=1)
+            opened = gr.Button("Open", scale=1)
+            closed = gr.Button("Close", scale=1)
+        conditions = gr.Dataframe(
+            label="Progress per condition (item, system in A, system in B)", interactive=False
+        )
+        listeners = gr.Dataframe(label="Progress per listener", interactive=False)
+        analyse = gr.Button("Analyse")
+        screening = gr.Dataframe(label="Listener screening", interactive=False)
+        gallery = gr.Gallery(label="Figures", columns=2)
+        text = gr.Markdown()
+        with gr.Row():
+            fmt = gr.Radio(["csv", "parquet"], value="csv", label="Export format")
+            export_button = gr.Button("Export answers")
+            file = gr.File(label="Download")
+
+        load.click(studies, [token], [table, study], api_name="admin_studies")
+        refresh.click(progress, [token, study], [conditions, listeners], api_name="admin_progress")
+        analyse.click(report, [token, study], [text, screening, gallery], api_name="admin_report")
+        export_button.click(download, [token, study, fmt], [file], api_name="admin_export")
+        opened.click(lambda t, s: set_status(t, s, "open"), [token, study], [table], api_name="admin_open")
+        closed.click(lambda t, s: set_status(t, s, "closed"), [token, study], [table], api_name="admin_close")

@@ -1,0 +1,130 @@
+// Songbridge listening test: consent, questions, trials with a player that reports play/ended to the
+// server (which alone decides whether an answer counts), resume by token, completion code.
+(() => {
+  const API = "/listening/api";
+  const root = element.querySelector(".sb-study");
+  const params = new URLSearchParams(window.location.search);
+  const study = params.get("study");
+  if (!study) {
+    root.innerHTML = "<p>To take part in a listening test, open the link you were given (it ends in <code>?study=NAME</code>).</p>";
+    return;
+  }
+  const key = "songbridge-token-" + study;
+  let token = params.get("p") || window.localStorage.getItem(key);
+  const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+  async function call(path, body) {
+    const response = await fetch(API + path, body === undefined ? {} : {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({ error: "The server did not answer; please retry." }));
+    if (!response.ok) { const e = new Error(data.error || "Refused."); e.status = response.status; throw e; }
+    return data;
+  }
+
+  function remember(t) {
+    token = t;
+    window.localStorage.setItem(key, t);
+    params.set("p", t);  // the link itself resumes, on this or another device
+    window.history.replaceState(null, "", "?" + params.toString());
+  }
+
+  async function load() {
+    try {
+      if (!token) remember((await call("/session", { study })).token);
+      render(await call("/state?token=" + encodeURIComponent(token)));
+    } catch (e) {
+      if (e.status === 403 && !params.get("restarted")) {  // a stale token: start afresh once
+        window.localStorage.removeItem(key); token = null; params.delete("p"); params.set("restarted", "1");
+        return load();
+      }
+      root.innerHTML = `<p class="sb-error">${esc(e.message)}</p>`;
+    }
+  }
+
+  const playing = [];  // every clip of the page on screen; silenced when the page moves on
+
+  function render(state) {
+    playing.splice(0).forEach((audio) => audio.pause());
+    const s = state.study;
+    if (!state.consented) return consent(s);
+    if (!state.next) {
+      root.innerHTML = `<h3>Thank you!</h3><p>All ${state.total} trials are done. Your completion code is</p>
+        <p class="sb-code">${esc(state.code)}</p>`;
+      return;
+    }
+    trial(s, state);
+  }
+
+  function consent(s) {
+    const questions = Object.entries(s.questions).map(([name, text]) =>
+      `<label>${esc(text)}<input name="${esc(name)}" required></label>`).join("");
+    root.innerHTML = `<h3>${esc(s.title)}</h3><p>${esc(s.consent)}</p>
+      <label><input type="checkbox" class="sb-agree"> I agree to take part.</label>${questions}
+      <button class="sb-start" disabled>Start</button><p class="sb-error"></p>`;
+    const agree = root.querySelector(".sb-agree");
+    const start = root.querySelector(".sb-start");
+    agree.onchange = () => { start.disabled = !agree.checked; };
+    start.onclick = async () => {
+      const profile = {};
+      root.querySelectorAll("input[name]").forEach((i) => { profile[i.name] = i.value; });
+      try { await call("/consent", { token, profile }); load(); }
+      catch (e) { root.querySelector(".sb-error").textContent = e.message; }
+    };
+  }
+
+  function player(label, slot, url, trialId, done) {
+    const box = document.createElement("div");
+    box.className = "sb-player";
+    box.innerHTML = `<button>▶ Play ${label}</button><progress max="1" value="0"></progress>`;
+    const audio = new Audio(url);
+    audio.preload = "auto";
+    playing.push(audio);
+    const button = box.querySelector("button");
+    const bar = box.querySelector("progress");
+    const report = (event) => slot && call("/event", { token, trial_id: trialId, slot, event }).catch(() => {});
+    button.onclick = () => {
+      if (audio.paused) { audio.currentTime = 0; audio.play(); } else { audio.pause(); audio.currentTime = 0; button.textContent = `▶ Play ${label}`; }
+    };
+    audio.addEventListener("play", () => { button.textContent = `■ Stop ${label}`; report("play"); });
+    audio.addEventListener("timeupdate", () => { bar.value = audio.duration ? audio.currentTime / audio.duration : 0; });
+    audio.addEventListener("ended", () => { button.textContent = `▶ Play ${label}`; bar.value = 1; report("ended"); done && done(); });
+    return box;
+  }
+
+  function trial(s, state) {
+    const t = state.next;
+    const mos = s.type === "mos";
+    const heard = new Set();
+    const needed = mos ? 1 : 2;
+    const choices = mos ? ["1", "2", "3", "4", "5"] : ["A", "tie", "B"];
+    const title = t.practice ? "Familiarization trial (for practice)" : `Trial ${state.answered} of ${state.total - 1}`;
+    root.innerHTML = `<h3>${esc(title)}</h3><progress class="sb-progress" max="${state.total}" value="${state.answered}"></progress>
+      <div class="sb-context"></div><div class="sb-clips"></div>
+      <p class="sb-hint">Play ${mos ? "the clip" : "both clips"} to the end, then answer every question.</p>
+      <div class="sb-questions">${Object.entries(s.attributes).map(([name, q]) => `<fieldset><legend>${esc(q)}</legend>
+        ${choices.map((c) => `<label><input type="radio" name="${esc(name)}" value="${c}"> ${c === "tie" ? "no difference" : c}</label>`).join(" ")}
+        </fieldset>`).join("")}</div><button class="sb-submit" disabled>Next</button><p class="sb-error"></p>`;
+    const context = root.querySelector(".sb-context");
+    if (t.source) context.append(player("source recording", null, t.source, t.trial_id));
+    if (t.melody) context.append(player("target melody", null, t.melody, t.trial_id));
+    const submit = root.querySelector(".sb-submit");
+    const ready = () => {
+      const answered = Object.keys(s.attributes).every((n) => root.querySelector(`input[name="${CSS.escape(n)}"]:checked`));
+      submit.disabled = !(answered && heard.size >= needed);
+    };
+    const clips = root.querySelector(".sb-clips");
+    clips.append(player(mos ? "clip" : "A", "A", t.a, t.trial_id, () => { heard.add("A"); ready(); }));
+    if (!mos) clips.append(player("B", "B", t.b, t.trial_id, () => { heard.add("B"); ready(); }));
+    root.querySelectorAll("input[type=radio]").forEach((i) => { i.onchange = ready; });
+    submit.onclick = async () => {
+      const values = {};
+      Object.keys(s.attributes).forEach((n) => { values[n] = root.querySelector(`input[name="${CSS.escape(n)}"]:checked`).value; });
+      submit.disabled = true;
+      try { await call("/answer", { token, trial_id: t.trial_id, values }); load(); }
+      catch (e) { root.querySelector(".sb-error").textContent = e.message; submit.disabled = false; }
+    };
+  }
+
+  load();
+})();

@@ -1,0 +1,145 @@
+"""The light HTTP path for participants and the admin: a FastAPI router mounted beside Gradio.
+
+Plays, ends and answers never enter Gradio's conversion queue. Every route checks its caller itself:
+participant routes take the participant token (query or JSON body); admin routes take the
+``X-Admin-Token`` header and do not exist (404) unless SONGBRIDGE_ADMIN_TOKEN is set.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import os
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from evaluation.listening.service import API, ListeningError, ListeningService
+
+
+def admin_token() -> str | None:
+    return os.environ.get("SONGBRIDGE_ADMIN_TOKEN") or None
+
+
+def check_admin(*, given: str | None) -> None:
+    """Raise unless ``given`` equals the configured admin token (compared in constant time)."""
+    expected = admin_token()
+    if expected is None:
+        raise ListeningError("Not found.", 404)
+    if not given or not hmac.compare_digest(str(given).encode(), expected.encode()):
+        raise ListeningError("The admin token is missing or wrong.", 403)
+
+
+def _refusal(error: ListeningError) -> JSONResponse:
+    return JSONResponse({"error": str(error)}, status_code=error.status)
+
+
+async def _body(request: Request) -> dict:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise ListeningError("The request body must be JSON.", 422) from None
+    if not isinstance(data, dict):
+        raise ListeningError("The request body must be a JSON object.", 422)
+    return data
+
+
+def build_router(*, service: ListeningService) -> APIRouter:
+    router = APIRouter(prefix=API)
+
+    def guarded(handler: Callable) -> Callable:
+        async def run(request: Request):
+            try:
+                result = await handler(request)
+            except ListeningError as error:
+                return _refusal(error)
+            # A plain JSON response skips FastAPI's generic encoder: this is the hot path.
+            return result if isinstance(result, Response) else JSONResponse(result)
+
+        run.__name__ = handler.__name__
+        return run
+
+    async def session(request: Request):
+        body = await _body(request)
+        return {"token": service.start(study_id=str(body.get("study", "")))}
+
+    async def state(request: Request):
+        return service.state(token=request.query_params.get("token", ""))
+
+    async def consent(request: Request):
+        body = await _body(request)
+        profile = body.get("profile") if isinstance(body.get("profile"), dict) else {}
+        service.consent(token=str(body.get("token", "")), profile=profile)
+        return {"ok": True}
+
+    async def event(request: Request):
+        body = await _body(request)
+        service.event(
+            token=str(body.get("token", "")), trial_id=body.get("trial_id"), slot=body.get("slot"),
+            event=body.get("event"),
+        )  # fmt: skip
+        return {"ok": True}
+
+    async def answer(request: Request):
+        body = await _body(request)
+        values = body.get("values") if isinstance(body.get("values"), dict) else {}
+        return service.answer(token=str(body.get("token", "")), trial_id=body.get("trial_id"), values=values)
+
+    async def stimulus(request: Request):
+        path = service.stimulus_path(
+            token=request.query_params.get("token", ""), name=request.path_params["name"]
+        )
+        return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def admin_studies(request: Request):
+        from evaluation.listening.export import studies
+
+        check_admin(given=request.headers.get("x-admin-token"))
+        return studies(store=service.store).to_dict(orient="records")
+
+    async def admin_progress(request: Request):
+        from evaluation.listening.export import progress_by_condition, progress_by_listener
+
+        check_admin(given=request.headers.get("x-admin-token"))
+        study_id = request.path_params["study"]
+        service.config(study_id=study_id)
+        return {
+            "conditions": progress_by_condition(store=service.store, study_id=study_id).to_dict(
+                orient="records"
+            ),
+            "listeners": progress_by_listener(store=service.store, study_id=study_id).to_dict(
+                orient="records"
+            ),
+        }
+
+    async def admin_export(request: Request):
+        from evaluation.listening.export import answers_frame
+
+        check_admin(given=request.headers.get("x-admin-token"))
+        study_id = request.path_params["study"]
+        service.config(study_id=study_id)
+        buffer = io.StringIO()
+        answers_frame(store=service.store, study_id=study_id).to_csv(buffer, index=False)
+        return Response(buffer.getvalue(), media_type="text/csv")
+
+    async def admin_status(request: Request):
+        check_admin(given=request.headers.get("x-admin-token"))
+        body = await _body(request)
+        service.set_status(study_id=request.path_params["study"], status=str(body.get("status")))
+        return {"ok": True}
+
+    for path, handler, methods in (
+        ("/session", session, ["POST"]),
+        ("/state", state, ["GET"]),
+        ("/consent", consent, ["POST"]),
+        ("/event", event, ["POST"]),
+        ("/answer", answer, ["POST"]),
+        ("/stimulus/{name}", stimulus, ["GET"]),
+        ("/admin/studies", admin_studies, ["GET"]),
+        ("/admin/{study}/progress", admin_progress, ["GET"]),
+        ("/admin/{study}/export", admin_export, ["GET"]),
+        ("/admin/{study}/status", admin_status, ["POST"]),
+    ):
+        router.add_api_route(path, guarded(handler), methods=methods, include_in_schema=False)
+    return router

@@ -1,0 +1,321 @@
+"""What a participant can do, checked on the server: start or resume, report plays, answer, fetch clips.
+
+A participant is known only by a random token. Every call checks that the trial or clip it names
+belongs to that token; an answer is taken only once both clips reported ``ended`` after playing for
+at least their duration, and each answer is committed on its own (submitting it again stores nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable
+
+from evaluation.listening.assign import plan_listener
+from evaluation.listening.store import Store
+from evaluation.listening.study import Study
+from models.errors import SongbridgeError
+
+STIMULUS_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
+API = "/listening/api"
+
+
+class ListeningError(SongbridgeError):
+    """A refused request; ``status`` is the HTTP status the routes answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _forbidden() -> ListeningError:
+    return ListeningError("This trial is not assigned to you.", 403)
+
+
+class ListeningService:
+    def __init__(self, *, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self._config: dict[str, dict] = {}
+        self._names: dict[str, dict[tuple, str]] = {}
+
+    # -- studies ------------------------------------------------------------------------------------
+    def register(self, *, study: Study, stimuli: list[dict], replace: bool = False) -> None:
+        """Store the study and its stimulus rows; a study with answers is never replaced."""
+        config = {
+            "title": study.title, "type": study.type, "attributes": study.attributes,
+            "systems": list(study.systems), "items": sorted({r["item"] for r in stimuli}),
+            "trials": study.trials_per_listener, "catch_rate": study.catch_rate, "seed": study.seed,
+            "screening": study.screening, "consent": study.consent, "questions": study.questions,
+            "hash": study.hash,
+        }  # fmt: skip
+        n_systems = len(study.systems)
+        cells = len(config["items"]) * (
+            n_systems * (n_systems - 1) // 2 if study.type == "preference" else n_systems
+        )
+        if study.trials_per_listener > cells:
+            raise ListeningError(
+                f"trials_per_listener: {study.trials_per_listener} is more than the {cells} conditions of the "
+                f"{len(config['items'])} items found; a listener would hear one twice."
+            )
+        with self.store.transaction() as db:
+            if db["studies"].count_where("id = ?", [study.id]):
+                if db["answers"].count_where("study_id = ?", [study.id]):
+                    raise ListeningError(
+                        f"Study '{study.id}' already has answers; give the new version a new id."
+                    )
+                if not replace:
+                    raise ListeningError(
+                        f"Study '{study.id}' exists; run init with --replace to import it again."
+                    )
+                db.execute(
+                    "DELETE FROM play_events WHERE participant IN (SELECT token FROM participants WHERE study_id = ?)",
+                    [study.id],
+                )
+                for table in ("trials", "participants", "stimuli"):
+                    db.execute(f"DELETE FROM {table} WHERE study_id = ?", [study.id])
+                db["studies"].delete(study.id)
+            db["studies"].insert(
+                {
+                    "id": study.id,
+                    "title": study.title,
+                    "type": study.type,
+                    "hash": study.hash,
+                    "yaml": study.source_text,
+                    "config": json.dumps(config),
+                    "status": "open",
+                    "sample_rate": study.sample_rate,
+                    "listeners": 0,
+                    "created_at": self.clock(),
+                }
+            )
+            db["stimuli"].insert_all(stimuli)
+        self._config.pop(study.id, None)
+        self._names.pop(study.id, None)
+
+    def config(self, *, study_id: str) -> dict:
+        if study_id not in self._config:
+            rows = self.store.query("SELECT config FROM studies WHERE id = ?", (study_id,))
+            if not rows:
+                raise ListeningError(f"There is no study '{study_id}'. Check the link.", 404)
+            self._config[study_id] = json.loads(rows[0]["config"])
+        return self._config[study_id]
+
+    def set_status(self, *, study_id: str, status: str) -> None:
+        if status not in ("open", "closed"):
+            raise ListeningError("A study is either open or closed.")
+        self.config(study_id=study_id)
+        with self.store.transaction() as db:
+            db["studies"].update(study_id, {"status": status})
+
+    def _stimulus_names(self, study_id: str) -> dict[tuple, str]:
+        if study_id not in self._names:
+            rows = self.store.query(
+                "SELECT name, item, system, kind FROM stimuli WHERE study_id = ?", (study_id,)
+            )
+            self._names[study_id] = {(r["kind"], r["item"], r["system"]): r["name"] for r in rows}
+        return self._names[study_id]
+
+    # -- participants -------------------------------------------------------------------------------
+    def start(self, *, study_id: str) -> str:
+        """A new participant with their whole trial list stored; returns the token."""
+        cfg = self.config(study_id=study_id)
+        names = self._stimulus_names(study_id)
+        token = secrets.token_urlsafe(18)
+        with self.store.transaction() as db:
+            row = db.execute("SELECT status, listeners FROM studies WHERE id = ?", [study_id]).fetchone()
+            if row[0] != "open":
+                raise ListeningError("This study is closed. Thank you for your interest.", 409)
+            seq = row[1]
+            db.execute("UPDATE studies SET listeners = listeners + 1 WHERE id = ?", [study_id])
+            db.execute(
+                "INSERT INTO participants (token, study_id, seq, created_at) VALUES (?, ?, ?, ?)",
+                [token, study_id, seq, self.clock()],
+            )
+            plan = plan_listener(
+                kind=cfg["type"], items=cfg["items"], systems=cfg["systems"], seed=cfg["seed"], seq=seq,
+                trials=cfg["trials"], catch_rate=cfg["catch_rate"],
+            )  # fmt: skip
+            rows = []
+            for position, t in enumerate(plan):
+                kind_a = "anchor" if t.system_a == "_anchor" else "output"
+                rows.append(
+                    (
+                        token,
+                        study_id,
+                        position,
+                        t.kind,
+                        t.item,
+                        t.system_a,
+                        t.system_b,
+                        names[(kind_a, t.item, t.system_a)],
+                        names[("output", t.item, t.system_b)] if t.system_b else None,
+                        names.get(("source", t.item, None)),
+                        names.get(("melody", t.item, None)),
+                        t.expected,
+                    )
+                )
+            db.conn.executemany(
+                "INSERT INTO trials (participant, study_id, position, kind, item, system_a, system_b, stimulus_a, "
+                "stimulus_b, context_source, context_melody, expected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return token
+
+    def _participant(self, token: str) -> dict:
+        rows = self.store.query("SELECT * FROM participants WHERE token = ?", (str(token),))
+        if not rows:
+            raise ListeningError("Unknown participant link. Start again from the study link.", 403)
+        return rows[0]
+
+    def consent(self, *, token: str, profile: dict) -> None:
+        p = self._participant(token)
+        questions = self.config(study_id=p["study_id"])["questions"]
+        missing = [q for q in questions if not str(profile.get(q, "")).strip()]
+        if missing:
+            raise ListeningError(f"Please answer: {', '.join(missing)}.", 422)
+        clean = {q: str(profile[q])[:200] for q in questions}
+        with self.store.transaction() as db:
+            db["participants"].update(token, {"consent_at": self.clock(), "profile": json.dumps(clean)})
+
+    def state(self, *, token: str) -> dict:
+        """Where the participant stands: the study's texts, progress and the next unanswered trial."""
+        p = self._participant(token)
+        cfg = self.config(study_id=p["study_id"])
+        trials = self.store.query(
+            "SELECT t.id, t.position, t.kind, t.stimulus_a, t.stimulus_b, t.context_source, t.context_melody, "
+            "EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) AS done "
+            "FROM trials t WHERE t.participant = ? ORDER BY t.position",
+            (token,),
+        )
+        pending = [t for t in trials if not t["done"]]
+        url = lambda name: f"{API}/stimulus/{name}?token={token}" if name else None  # noqa: E731
+        nxt = None
+        if pending:
+            t = pending[0]
+            nxt = {
+                "trial_id": t["id"], "practice": t["kind"] == "practice", "a": url(t["stimulus_a"]),
+                "b": url(t["stimulus_b"]), "source": url(t["context_source"]), "melody": url(t["context_melody"]),
+            }  # fmt: skip
+        return {
+            "study": {k: cfg[k] for k in ("title", "type", "attributes", "questions", "consent")},
+            "consented": p["consent_at"] is not None, "total": len(trials),
+            "answered": len(trials) - len(pending), "next": nxt, "code": p["code"],
+        }  # fmt: skip
+
+    def _trial(self, token: str, trial_id) -> dict:
+        try:
+            trial_id = int(trial_id)
+        except (TypeError, ValueError):
+            raise ListeningError("trial_id must be a number.", 422) from None
+        rows = self.store.query(
+            "SELECT t.*, sa.duration AS dur_a, sb.duration AS dur_b FROM trials t "
+            "JOIN stimuli sa ON sa.name = t.stimulus_a LEFT JOIN stimuli sb ON sb.name = t.stimulus_b "
+            "WHERE t.id = ?",
+            (trial_id,),
+        )
+        if not rows or rows[0]["participant"] != token:
+            raise _forbidden()
+        return rows[0]
+
+    def event(self, *, token: str, trial_id: int, slot: str, event: str) -> None:
+        """Record that clip ``slot`` (A or B) started playing or reached its end, at the server's time."""
+        if slot not in ("A", "B") or event not in ("play", "ended"):
+            raise ListeningError("slot must be A or B and event play or ended.", 422)
+        try:
+            trial_id = int(trial_id)
+        except (TypeError, ValueError):
+            raise ListeningError("trial_id must be a number.", 422) from None
+        # One statement checks ownership and writes: the hot path of the listening test.
+        with self.store.transaction() as db:
+            written = db.execute(
+                "INSERT INTO play_events (trial_id, participant, slot, event, at) "
+                "SELECT id, participant, ?, ?, ? FROM trials WHERE id = ? AND participant = ?",
+                [slot, event, self.clock(), trial_id, str(token)],
+            ).rowcount
+        if written != 1:
+            raise _forbidden()
+
+    def answer(self, *, token: str, trial_id: int, values: dict) -> dict:
+        """Store one trial's answers (every attribute) once; a repeat is acknowledged, not stored."""
+        p = self._participant(token)
+        trial = self._trial(token, trial_id)
+        cfg = self.config(study_id=p["study_id"])
+        if p["consent_at"] is None:
+            raise ListeningError("Please give your consent first.", 409)
+        allowed = {"A", "B", "tie"} if cfg["type"] == "preference" else {"1", "2", "3", "4", "5"}
+        values = {str(k): str(v) for k, v in (values or {}).items()}
+        for attribute in cfg["attributes"]:
+            if values.get(attribute) not in allowed:
+                raise ListeningError(f"Answer '{attribute}' with one of {', '.join(sorted(allowed))}.", 422)
+        now = self.clock()
+        with self.store.transaction() as db:
+            if db.execute("SELECT 1 FROM answers WHERE trial_id = ? LIMIT 1", [trial["id"]]).fetchone():
+                return {"stored": False, "duplicate": True}
+            events = db.execute(
+                "SELECT slot, event, at FROM play_events WHERE trial_id = ? ORDER BY at", [trial["id"]]
+            ).fetchall()
+            first_play = self._check_listened(
+                trial, events, now, slots=("A", "B") if trial["stimulus_b"] else ("A",)
+            )
+            first = min(first_play, key=first_play.get)
+            head = (trial["id"], token, p["study_id"], cfg["hash"])
+            shown = (trial["system_a"], trial["system_b"], first, now, now - min(first_play.values()))
+            db.conn.executemany(
+                "INSERT INTO answers (trial_id, participant, study_id, study_hash, attribute, value, system_a, "
+                "system_b, first_played, answered_at, decision_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*head, a, values[a], *shown) for a in cfg["attributes"]],
+            )
+            left = db.execute(
+                "SELECT COUNT(*) FROM trials t WHERE t.participant = ? "
+                "AND NOT EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id)",
+                [token],
+            ).fetchone()[0]
+            code = None
+            if left == 0:
+                code = secrets.token_hex(4).upper()
+                db.execute(
+                    "UPDATE participants SET completed_at = ?, code = ? WHERE token = ?", [now, code, token]
+                )
+        return {"stored": True, "duplicate": False, "left": left, "code": code}
+
+    @staticmethod
+    def _check_listened(trial: dict, events: list, now: float, *, slots: tuple[str, ...]) -> dict[str, float]:
+        """Each slot needs a play and, after it, an ``ended`` no sooner than the clip's duration allows."""
+        first_play: dict[str, float] = {}
+        for slot in slots:
+            duration = trial["dur_a"] if slot == "A" else trial["dur_b"]
+            # Jitter tolerance: the play report can reach us a little later than the ended report does.
+            slack = min(0.1, 0.05 * duration)
+            plays = [at for s, e, at in events if s == slot and e == "play"]
+            if not plays:
+                raise ListeningError(f"Please play clip {slot} to the end before answering.", 409)
+            ok = any(
+                e == "ended" and s == slot and at - p >= duration - slack
+                for p in plays
+                for s, e, at in events
+            )
+            if not ok or now - plays[0] < duration - slack:
+                raise ListeningError(f"Please listen to clip {slot} to the end before answering.", 409)
+            first_play[slot] = plays[0]
+        return first_play
+
+    def stimulus_path(self, *, token: str, name: str) -> str:
+        """The file of a clip in one of this participant's own trials, from the study folder only."""
+        p = self._participant(token)
+        if not STIMULUS_NAME.match(str(name)):
+            raise ListeningError("No such clip.", 404)
+        own = self.store.query(
+            "SELECT 1 FROM trials WHERE participant = ? AND ? IN "
+            "(stimulus_a, stimulus_b, context_source, context_melody) LIMIT 1",
+            (token, name),
+        )
+        if not own:
+            raise ListeningError("No such clip.", 404)
+        path = os.path.join(self.store.stimuli_dir(p["study_id"]), name)
+        if not os.path.isfile(path):
+            raise ListeningError("No such clip.", 404)
+        return path

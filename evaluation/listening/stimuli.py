@@ -1,0 +1,158 @@
+"""Import a study's stimuli from the shared folder layout into the data directory.
+
+``ROOT/<system>/<item>.wav`` are the outputs, ``ROOT/_reference/<item>.wav`` the true targets and
+``ROOT/_context/<item>/source.wav`` with ``melody.{wav,mid,txt}`` what the listener hears as context.
+Every clip is resampled to the study's rate, loudness-matched (BS.1770 through pyloudnorm) and
+written under a random name, so neither the URL nor the file reveals its system.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+
+import numpy as np
+import soundfile
+
+from evaluation.listening.study import Study, StudyError
+from models.errors import SongbridgeError
+from models.features import AudioLimits, load_audio
+
+MELODY_EXTS = (".wav", ".mid", ".txt")
+LIMITS = AudioLimits(min_seconds=0.1, max_seconds=120.0)
+
+
+def scan(*, study: Study) -> dict[str, dict[str, str]]:
+    """item → {role: path}: roles are each system, ``reference``, ``source`` and ``melody`` (when present)."""
+    root = study.folder
+    missing: list[str] = []
+    first_dir = os.path.join(root, study.systems[0])
+    items = list(study.items)
+    if not items and os.path.isdir(first_dir):
+        items = sorted(f[:-4] for f in os.listdir(first_dir) if f.endswith(".wav"))
+    if not items:
+        raise StudyError(f"No items: {root}/{study.systems[0]}/ holds no .wav files and items: is empty.")
+    found: dict[str, dict[str, str]] = {}
+    for item in items:
+        roles: dict[str, str] = {}
+        for system in study.systems:
+            path = os.path.join(root, system, f"{item}.wav")
+            if os.path.isfile(path):
+                roles[system] = path
+            else:
+                missing.append(path)
+        reference = os.path.join(root, "_reference", f"{item}.wav")
+        if os.path.isfile(reference):
+            roles["reference"] = reference  # kept with the study (a hidden reference), not assigned
+        context = os.path.join(root, "_context", item)
+        if os.path.isfile(os.path.join(context, "source.wav")):
+            roles["source"] = os.path.join(context, "source.wav")
+        for ext in MELODY_EXTS:
+            if os.path.isfile(os.path.join(context, "melody" + ext)):
+                roles["melody"] = os.path.join(context, "melody" + ext)
+                break
+        found[item] = roles
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise StudyError(f"Missing stimulus file(s): {shown}. Every system needs ROOT/<system>/<item>.wav.")
+    return found
+
+
+def render_melody(*, path: str, sr: int) -> np.ndarray:
+    """A soft harmonic tone of the melody (text or MIDI), or the melody recording itself (WAV)."""
+    from models.melody import from_midi, midi_to_hz, parse_note_text
+
+    if path.endswith(".wav"):
+        return load_audio(path, sr=sr, limits=LIMITS).samples
+    if path.endswith(".mid"):
+        melody = from_midi(path)
+    else:
+        with open(path, encoding="utf-8") as f:
+            melody = parse_note_text(f.read(), name=os.path.basename(path))
+    out = np.zeros(int(np.ceil((melody.duration + 0.1) * sr)), dtype=np.float64)
+    ramp = int(0.02 * sr)  # 20 ms fades: no clicks at note edges
+    for note in melody.sung_notes:
+        n = int(note.duration * sr)
+        t = np.arange(n) / sr
+        f0 = float(midi_to_hz(note.midi))
+        tone = sum(a * np.sin(2 * np.pi * k * f0 * t) for k, a in ((1, 1.0), (2, 0.4), (3, 0.15), (4, 0.06)))
+        envelope = np.minimum(1.0, np.minimum(np.arange(n), n - np.arange(n)) / max(ramp, 1))
+        start = int(note.onset * sr)
+        out[start : start + n] += tone * envelope
+    return (0.3 * out / max(np.max(np.abs(out)), 1e-9)).astype(np.float32)
+
+
+def match_loudness(*, samples: np.ndarray, sr: int, target_lufs: float) -> tuple[np.ndarray, float]:
+    """Scale to ``target_lufs`` (integrated loudness; RMS dB for clips under 0.4 s); never clip."""
+    import pyloudnorm
+
+    x = samples.astype(np.float64)
+    if len(x) >= int(0.45 * sr):
+        loudness = pyloudnorm.Meter(sr).integrated_loudness(x)
+    else:
+        loudness = 20 * np.log10(np.sqrt(np.mean(x**2)) + 1e-12) - 0.691
+    if not np.isfinite(loudness):
+        raise StudyError("A stimulus is silent; its loudness cannot be measured.")
+    y = x * 10 ** ((target_lufs - loudness) / 20)
+    peak = np.max(np.abs(y))
+    if peak > 0.99:  # a peak limit wins over the target; the stored LUFS says so
+        y *= 0.99 / peak
+    return y.astype(np.float32), float(
+        loudness + 20 * np.log10(np.max(np.abs(y)) / max(np.max(np.abs(x)), 1e-12))
+    )
+
+
+def degrade(*, samples: np.ndarray, sr: int, seed: int) -> np.ndarray:
+    """The MOS anchor: band-limited to 700 Hz, coarse 4-bit quantisation and noise at about 5 dB SNR."""
+    from scipy.signal import butter, sosfilt
+
+    low = sosfilt(butter(6, 700, fs=sr, output="sos"), samples)
+    quantised = np.round(low * 8) / 8
+    rms = np.sqrt(np.mean(quantised**2)) + 1e-9
+    noise = np.random.default_rng(seed).standard_normal(len(samples)) * rms * 10 ** (-5 / 20)
+    return (quantised + noise).astype(np.float32)
+
+
+def import_stimuli(*, study: Study, out_dir: str) -> list[dict]:
+    """Write every clip of the study under ``out_dir`` and return its stimulus rows."""
+    os.makedirs(out_dir, exist_ok=True)
+    sr, rows = study.sample_rate, []
+    for item, roles in scan(study=study).items():
+        clips: dict[tuple[str, str], np.ndarray] = {}
+        for role, path in roles.items():
+            try:
+                audio = (
+                    render_melody(path=path, sr=sr)
+                    if role == "melody"
+                    else load_audio(path, sr=sr, limits=LIMITS).samples
+                )
+            except SongbridgeError as error:
+                raise StudyError(f"{path}: {error}") from None
+            kind = role if role in ("source", "melody", "reference") else "output"
+            clips[(kind, "" if kind != "output" else role)] = audio
+        if study.type == "mos":
+            first = clips[("output", study.systems[0])]
+            clips[("anchor", "_anchor")] = degrade(samples=first, sr=sr, seed=study.seed)
+        for (kind, system), samples in clips.items():
+            # The melody's reference tone stays soft: 6 LU under the voices it guides.
+            target = study.loudness_lufs - (6.0 if kind == "melody" else 0.0)
+            matched, lufs = match_loudness(samples=samples, sr=sr, target_lufs=target)
+            name = secrets.token_hex(8) + ".wav"  # random: the name carries nothing about the system
+            path = os.path.join(out_dir, name)
+            soundfile.write(path, matched, sr, subtype="PCM_16")
+            with open(path, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            rows.append(
+                {
+                    "name": name,
+                    "study_id": study.id,
+                    "item": item,
+                    "system": system or None,
+                    "kind": kind,
+                    "duration": len(matched) / sr,
+                    "lufs": lufs,
+                    "sha256": digest,
+                }
+            )
+    return rows

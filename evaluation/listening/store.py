@@ -1,0 +1,213 @@
+"""SQLite storage of studies, stimuli, participants, trials, answers and play events (sqlite-utils).
+
+One connection per process, guarded by a lock: every statement is short, and a single writer is
+what SQLite wants. WAL on local disk; ``journal_mode="DELETE"`` for network storage (a Space's
+persistent bucket), where WAL's shared memory file is not safe.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlite_utils
+
+from models.errors import SongbridgeError
+
+JOURNAL_MODES = ("WAL", "DELETE")
+DB_NAME = "listening.sqlite"
+
+
+class StoreError(SongbridgeError, RuntimeError):
+    """The database is damaged or cannot be opened."""
+
+
+def data_dir() -> str:
+    """``SONGBRIDGE_DATA_DIR``, else ``/data`` on a Hugging Face Space, else ``./data``."""
+    if os.environ.get("SONGBRIDGE_DATA_DIR"):
+        return os.environ["SONGBRIDGE_DATA_DIR"]
+    return "/data" if os.environ.get("SPACE_ID") and os.path.isdir("/data") else "./data"
+
+
+def journal_mode() -> str:
+    mode = os.environ.get("SONGBRIDGE_JOURNAL_MODE", "WAL").upper()
+    if mode not in JOURNAL_MODES:
+        raise StoreError(f"SONGBRIDGE_JOURNAL_MODE={mode} is not one of {', '.join(JOURNAL_MODES)}.")
+    return mode
+
+
+class Store:
+    """The study database; ``store.db`` is the sqlite-utils Database, ``store.lock`` serialises use."""
+
+    def __init__(self, *, root: str | None = None, mode: str | None = None) -> None:
+        self.root = os.path.abspath(root or data_dir())
+        os.makedirs(self.root, exist_ok=True)
+        self.path = os.path.join(self.root, DB_NAME)
+        self.mode = (mode or journal_mode()).upper()
+        if self.mode not in JOURNAL_MODES:
+            raise StoreError(f"journal mode {self.mode} is not one of {', '.join(JOURNAL_MODES)}.")
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
+        self._pragmas()
+        self._check()
+        self._schema()
+
+    def _pragmas(self) -> None:
+        ex = self.db.execute
+        ex("PRAGMA foreign_keys=ON")
+        ex("PRAGMA busy_timeout=30000")
+        ex(f"PRAGMA journal_mode={self.mode}")
+        # WAL+NORMAL survives a killed process (the commit is in the WAL file); DELETE needs FULL for that.
+        ex("PRAGMA synchronous=" + ("NORMAL" if self.mode == "WAL" else "FULL"))
+
+    def _check(self) -> None:
+        result = self.db.execute("PRAGMA integrity_check").fetchall()
+        if [r[0] for r in result] != ["ok"]:
+            raise StoreError(
+                f"{self.path} failed its integrity check ({result[0][0]}). Restore the latest backup "
+                "(python -m evaluation.listening backup makes them)."
+            )
+
+    def stimuli_dir(self, study_id: str) -> str:
+        return os.path.join(self.root, "studies", study_id, "stimuli")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One committed unit: BEGIN IMMEDIATE … COMMIT under the process lock."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        with self.lock:
+            return list(self.db.query(sql, params))
+
+    def _schema(self) -> None:
+        db = self.db
+        with self.lock:
+            if "studies" in db.table_names():
+                return
+            db["studies"].create(
+                {
+                    "id": str,
+                    "title": str,
+                    "type": str,
+                    "hash": str,
+                    "yaml": str,
+                    "config": str,
+                    "status": str,
+                    "sample_rate": int,
+                    "listeners": int,
+                    "created_at": float,
+                },
+                pk="id",
+            )
+            db["stimuli"].create(
+                {
+                    "name": str,
+                    "study_id": str,
+                    "item": str,
+                    "system": str,
+                    "kind": str,
+                    "duration": float,
+                    "lufs": float,
+                    "sha256": str,
+                },
+                pk="name",
+                foreign_keys=[("study_id", "studies", "id")],
+            )
+            db["participants"].create(
+                {
+                    "token": str,
+                    "study_id": str,
+                    "seq": int,
+                    "created_at": float,
+                    "consent_at": float,
+                    "profile": str,
+                    "completed_at": float,
+                    "code": str,
+                },
+                pk="token",
+                foreign_keys=[("study_id", "studies", "id")],
+            )
+            db["trials"].create(
+                {
+                    "id": int,
+                    "participant": str,
+                    "study_id": str,
+                    "position": int,
+                    "kind": str,
+                    "item": str,
+                    "system_a": str,
+                    "system_b": str,
+                    "stimulus_a": str,
+                    "stimulus_b": str,
+                    "context_source": str,
+                    "context_melody": str,
+                    "expected": str,
+                },
+                pk="id",
+                foreign_keys=[
+                    ("participant", "participants", "token"),
+                    ("study_id", "studies", "id"),
+                    ("stimulus_a", "stimuli", "name"),
+                    ("stimulus_b", "stimuli", "name"),
+                ],
+            )
+            db["answers"].create(
+                {
+                    "id": int,
+                    "trial_id": int,
+                    "participant": str,
+                    "study_id": str,
+                    "study_hash": str,
+                    "attribute": str,
+                    "value": str,
+                    "system_a": str,
+                    "system_b": str,
+                    "first_played": str,
+                    "answered_at": float,
+                    "decision_s": float,
+                },
+                pk="id",
+                foreign_keys=[
+                    ("trial_id", "trials", "id"),
+                    ("participant", "participants", "token"),
+                    ("study_id", "studies", "id"),
+                ],
+            )
+            db["play_events"].create(
+                {"id": int, "trial_id": int, "participant": str, "slot": str, "event": str, "at": float},
+                pk="id",
+                foreign_keys=[("trial_id", "trials", "id"), ("participant", "participants", "token")],
+            )
+            db["trials"].create_index(["participant", "position"], unique=True)
+            db["trials"].create_index(["study_id"])
+            db["answers"].create_index(["trial_id", "attribute"], unique=True)
+            db["answers"].create_index(["study_id"])
+            db["play_events"].create_index(["trial_id", "slot"])
+            db["participants"].create_index(["study_id", "seq"])
+            db["stimuli"].create_index(["study_id", "item", "system"])
+
+    def backup(self, *, dest: str) -> str:
+        """A consistent copy through SQLite's online backup API (safe while the app writes)."""
+        os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
+        target = sqlite3.connect(dest)
+        try:
+            with self.lock:
+                self.db.conn.backup(target)
+        finally:
+            target.close()
+        return dest
+
+    def close(self) -> None:
+        self.db.conn.close()

@@ -1,0 +1,283 @@
+"""A study file (YAML): read it, check every key, fill the defaults, and hash what was read.
+
+Every problem is reported as ``key: what is wrong`` so a researcher can fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.errors import SongbridgeError
+
+TYPES = ("preference", "mos")
+DEFAULT_ATTRIBUTES = {
+    "intelligibility": "In which clip are the lyrics easier to understand?",
+    "naturalness": "Which clip sounds more natural?",
+    "melody": "Which clip follows the target melody (the reference tone) more closely?",
+    "speaker": "Which clip sounds more like the speaker of the source recording?",
+}
+MOS_QUESTION = "How natural does this clip sound? (1 = bad … 5 = excellent)"
+DEFAULT_QUESTIONS = {
+    "headphones": "What are you listening with? (headphones / earbuds / loudspeakers)",
+    "native_language": "What is your native language?",
+    "musical_training": "How many years of musical training (instrument or voice) have you had?",
+}
+DEFAULT_CONSENT = (
+    "You are invited to a listening test of about 15 minutes. Your answers are stored anonymously and "
+    "used for research. You can stop at any time. Please wear headphones in a quiet room."
+)
+DEFAULT_SCREENING = {"max_failed_catch": 1, "flag_straight_lining": True, "min_listen_ratio": 1.0}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+KNOWN_KEYS = {
+    "id", "title", "type", "attributes", "systems", "items", "stimuli", "trials_per_listener",
+    "catch_rate", "screening", "consent", "questions", "seed", "sample_rate", "loudness_lufs",
+}  # fmt: skip
+
+
+class StudyError(SongbridgeError, ValueError):
+    """The study file cannot be used; the message names every bad key."""
+
+
+@dataclass(frozen=True)
+class Generate:
+    """``stimuli.generate``: run registered converters (options by field name) over per-item inputs."""
+
+    converters: dict[str, dict[str, Any]]
+    items: dict[str, dict[str, str]]  # item -> {"source": path, "melody": path}
+    output: str  # folder the outputs are written to, in the shared layout
+
+
+@dataclass(frozen=True)
+class Study:
+    id: str
+    title: str
+    type: str
+    attributes: dict[str, str]
+    systems: tuple[str, ...]
+    items: tuple[str, ...]  # empty: every item found in the folder
+    folder: str | None
+    generate: Generate | None
+    trials_per_listener: int
+    catch_rate: float
+    screening: dict[str, Any]
+    consent: str
+    questions: dict[str, str]
+    seed: int
+    sample_rate: int
+    loudness_lufs: float
+    hash: str
+    source_text: str = field(repr=False, default="")
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Unordered system pairs in a fixed order (the file's order of systems)."""
+        s = self.systems
+        return [(s[i], s[j]) for i in range(len(s)) for j in range(i + 1, len(s))]
+
+
+def load_study(*, path: str) -> Study:
+    """Read and validate a study file; raises :class:`StudyError` listing every bad key."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as error:
+        raise StudyError(f"Cannot read the study file {path}: {error.strerror}.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise StudyError(f"{path} is not valid YAML{line}: {getattr(error, 'problem', error)}.") from None
+    return parse_study(data=data, base_dir=os.path.dirname(os.path.abspath(path)), source_text=text)
+
+
+def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
+    """Validate a parsed YAML mapping; relative paths are taken from ``base_dir``."""
+    errors: list[str] = []
+    if not isinstance(data, dict):
+        raise StudyError(
+            "The study file must be a mapping of keys (id:, title:, type:, …), not a list or text."
+        )
+    for key in sorted(set(data) - KNOWN_KEYS, key=str):
+        errors.append(f"{key}: unknown key (known: {', '.join(sorted(KNOWN_KEYS))})")
+
+    def want(key: str, kind: type | tuple, default: Any = ..., what: str = "") -> Any:
+        if key not in data:
+            if default is ...:
+                errors.append(f"{key}: missing ({what})")
+                return None
+            return default
+        value = data[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            errors.append(f"{key}: must be {what}, got {value!r}")
+            return None
+        if not isinstance(value, kind):
+            errors.append(f"{key}: must be {what}, got {value!r}")
+            return None
+        return value
+
+    study_id = want("id", str, what="a short name of lowercase letters, digits, - and _")
+    if study_id is not None and not _ID.match(study_id):
+        errors.append(f"id: {study_id!r} must be 1–64 lowercase letters, digits, - or _")
+    title = want("title", str, what="text")
+    kind = want("type", str, what="'preference' or 'mos'")
+    if kind is not None and kind not in TYPES:
+        errors.append(f"type: {kind!r} is not 'preference' or 'mos'")
+    attributes = _attributes(data.get("attributes"), kind, errors)
+    systems = _names(want("systems", list, what="a list of system names"), "systems", errors)
+    items = _names(want("items", list, [], what="a list of item names"), "items", errors)
+    folder, generate = _stimuli(data.get("stimuli"), base_dir, errors)
+    if generate is not None and systems:
+        missing = [s for s in systems if s not in generate.converters]
+        if missing:
+            errors.append(
+                f"stimuli.generate.converters: no converter given for system(s) {', '.join(missing)}"
+            )
+    if kind == "preference" and systems is not None and len(systems) < 2:
+        errors.append("systems: a preference study compares at least two systems")
+    trials = want("trials_per_listener", int, 12, "a positive whole number")
+    if trials is not None and not 1 <= trials <= 500:
+        errors.append(f"trials_per_listener: {trials} is outside 1–500")
+    catch = want("catch_rate", (int, float), 0.1, "a share between 0 and 0.5")
+    if catch is not None and not 0 <= catch <= 0.5:
+        errors.append(f"catch_rate: {catch} is outside 0–0.5")
+    screening = want("screening", dict, {}, "a mapping")
+    for key in sorted(set(screening or {}) - set(DEFAULT_SCREENING)):
+        errors.append(f"screening.{key}: unknown rule (known: {', '.join(DEFAULT_SCREENING)})")
+    consent = want("consent", str, DEFAULT_CONSENT, "text")
+    questions = _questions(data.get("questions"), errors)
+    seed = want("seed", int, 0, "a whole number")
+    sample_rate = want("sample_rate", int, 22050, "a sample rate in Hz")
+    if sample_rate is not None and not 8000 <= sample_rate <= 48000:
+        errors.append(f"sample_rate: {sample_rate} is outside 8000–48000 Hz")
+    lufs = want("loudness_lufs", (int, float), -23.0, "a loudness in LUFS such as -23")
+    if lufs is not None and not -40 <= lufs <= -10:
+        errors.append(f"loudness_lufs: {lufs} is outside −40…−10 LUFS")
+    if items and systems and trials and kind in TYPES:
+        cells = len(items) * (
+            len(systems) * (len(systems) - 1) // 2 if kind == "preference" else len(systems)
+        )
+        if trials > cells:
+            errors.append(
+                f"trials_per_listener: {trials} is more than the {cells} item × system "
+                f"{'pair' if kind == 'preference' else ''} conditions; a listener would hear one twice"
+            )
+    if errors:
+        raise StudyError("The study file has problems — " + "; ".join(errors) + ".")
+    normal = {
+        "id": study_id, "title": title, "type": kind, "attributes": attributes, "systems": systems,
+        "items": items, "folder": folder, "trials_per_listener": trials, "catch_rate": float(catch),
+        "screening": {**DEFAULT_SCREENING, **screening}, "consent": consent, "questions": questions,
+        "seed": seed, "sample_rate": sample_rate, "loudness_lufs": float(lufs),
+        "generate": None if generate is None else generate.__dict__,
+    }  # fmt: skip
+    digest = hashlib.sha256(json.dumps(normal, sort_keys=True).encode()).hexdigest()[:16]
+    return Study(
+        id=study_id, title=title, type=kind, attributes=attributes, systems=tuple(systems),
+        items=tuple(items), folder=folder, generate=generate, trials_per_listener=trials,
+        catch_rate=float(catch), screening=normal["screening"], consent=consent, questions=questions,
+        seed=seed, sample_rate=sample_rate, loudness_lufs=float(lufs), hash=digest, source_text=source_text,
+    )  # fmt: skip
+
+
+def _names(value: Any, key: str, errors: list[str]) -> list[str] | None:
+    if value is None:
+        return None
+    out = []
+    for i, name in enumerate(value):
+        if not isinstance(name, str | int) or not _NAME.match(str(name)) or str(name).startswith("_"):
+            errors.append(
+                f"{key}[{i}]: {name!r} must be a name of letters, digits, . - _ (not starting with _)"
+            )
+        else:
+            out.append(str(name))
+    if len(set(out)) != len(out):
+        errors.append(f"{key}: names repeat")
+    return out
+
+
+def _attributes(value: Any, kind: str | None, errors: list[str]) -> dict[str, str]:
+    if value is None:
+        return {"naturalness": MOS_QUESTION} if kind == "mos" else dict(DEFAULT_ATTRIBUTES)
+    if not isinstance(value, dict) or not value:
+        errors.append("attributes: must be a mapping of attribute name to its question text")
+        return {}
+    out = {}
+    for name, question in value.items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            errors.append(f"attributes: {name!r} is not a valid attribute name")
+        elif not isinstance(question, str) or not question.strip():
+            errors.append(f"attributes.{name}: the question text is missing")
+        else:
+            out[name] = question.strip()
+    return out
+
+
+def _questions(value: Any, errors: list[str]) -> dict[str, str]:
+    if value is None:
+        return dict(DEFAULT_QUESTIONS)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        unknown = [v for v in value if v not in DEFAULT_QUESTIONS]
+        if unknown:
+            errors.append(f"questions: {', '.join(unknown)} not built in; give a mapping name: question text")
+        return {v: DEFAULT_QUESTIONS[v] for v in value if v in DEFAULT_QUESTIONS}
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    errors.append("questions: must be a list of built-in names or a mapping name: question text")
+    return {}
+
+
+def _stimuli(value: Any, base_dir: str, errors: list[str]) -> tuple[str | None, Generate | None]:
+    if not isinstance(value, dict) or not ({"folder", "generate"} & set(value)):
+        errors.append("stimuli: missing; give `folder: PATH` (the shared layout) or a `generate:` block")
+        return None, None
+    for key in sorted(set(value) - {"folder", "generate"}):
+        errors.append(f"stimuli.{key}: unknown key (use folder or generate)")
+    resolve = lambda p: p if os.path.isabs(p) else os.path.normpath(os.path.join(base_dir, p))  # noqa: E731
+    if "generate" not in value:
+        folder = value["folder"]
+        if not isinstance(folder, str):
+            errors.append(f"stimuli.folder: must be a path, got {folder!r}")
+            return None, None
+        if not os.path.isdir(resolve(folder)):
+            errors.append(f"stimuli.folder: {resolve(folder)} is not a folder")
+        return resolve(folder), None
+    gen = value["generate"]
+    if not isinstance(gen, dict):
+        errors.append("stimuli.generate: must be a mapping with converters: and items:")
+        return None, None
+    converters = gen.get("converters")
+    if not isinstance(converters, dict) or not converters:
+        errors.append(
+            "stimuli.generate.converters: must map converter names to their options ({} for defaults)"
+        )
+        converters = {}
+    converters = {
+        str(k): dict(v or {}) if isinstance(v, dict | type(None)) else {} for k, v in converters.items()
+    }
+    items = gen.get("items")
+    if not isinstance(items, dict) or not items:
+        errors.append("stimuli.generate.items: must map item names to {source: FILE, melody: FILE}")
+        items = {}
+    checked: dict[str, dict[str, str]] = {}
+    for item, files in items.items():
+        if not isinstance(files, dict) or "source" not in files:
+            errors.append(f"stimuli.generate.items.{item}: needs source: (and melody: for speech→singing)")
+            continue
+        checked[str(item)] = {}
+        for key in ("source", "melody"):
+            if key in files:
+                path = resolve(str(files[key]))
+                if not os.path.isfile(path):
+                    errors.append(f"stimuli.generate.items.{item}.{key}: {path} does not exist")
+                checked[str(item)][key] = path
+    output = resolve(str(value.get("folder") or gen.get("output") or "generated"))
+    return output, Generate(converters=converters, items=checked, output=output)

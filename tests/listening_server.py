@@ -1,0 +1,55 @@
+"""Helpers for the listening tests: a study made on disk and a real HTTP server in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from evaluation.listening.__main__ import main
+from evaluation.listening.synthetic import write_folder, write_study
+
+SYSTEMS, ITEMS = ["sysA", "sysB", "sysC"], ["song1", "song2"]
+
+
+class Clock:
+    """A server clock the test moves forward, so listening time passes without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_study(root, *, study_id="demo", kind="preference", seconds=1.0, trials=4, catch_rate=0.25) -> str:
+    """Initialise a synthetic study in ``root/data``; returns the data directory."""
+    folder = write_folder(root=str(root / "layout"), systems=SYSTEMS, items=ITEMS, seconds=seconds)
+    study = write_study(
+        path=str(root / f"{study_id}.yaml"), folder=folder, study_id=study_id, kind=kind, systems=SYSTEMS,
+        items=ITEMS, trials=trials, catch_rate=catch_rate,
+    )  # fmt: skip
+    data = str(root / "data")
+    assert main(["--data-dir", data, "init", study]) == 0
+    return data
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(app, port: int):
+    """Run ``app`` with uvicorn in a daemon thread; returns the server (call ``should_exit = True``)."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.time() + 10
+    while not server.started and time.time() < deadline:
+        time.sleep(0.02)
+    return server

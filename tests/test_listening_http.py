@@ -1,0 +1,235 @@
+"""The participant and admin routes over real HTTP: listening enforced, resume, idempotence, refusals."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from evaluation.listening.routes import build_router
+from evaluation.listening.service import ListeningService
+from evaluation.listening.store import Store
+from tests.listening_server import SYSTEMS, Clock, free_port, make_study, serve
+
+ADMIN = "s3cret-admin"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("listening")
+    data = make_study(root)
+    make_study(root, study_id="other")
+    clock = Clock()
+    service = ListeningService(store=Store(root=data), clock=clock)
+    app = FastAPI()
+    app.include_router(build_router(service=service))
+    port = free_port()
+    srv = serve(app, port)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        yield client, clock, service
+    srv.should_exit = True
+
+
+def start(client) -> str:
+    token = client.post("/listening/api/session", json={"study": "demo"}).json()["token"]
+    profile = {"headphones": "headphones", "native_language": "en", "musical_training": "3"}
+    assert client.post("/listening/api/consent", json={"token": token, "profile": profile}).json() == {
+        "ok": True
+    }
+    return token
+
+
+def listen(client, clock, token, trial, slots=("A", "B"), seconds=1.05):
+    for slot in slots:
+        client.post(
+            "/listening/api/event", json={"token": token, "trial_id": trial, "slot": slot, "event": "play"}
+        )
+    clock.advance(seconds)
+    for slot in slots:
+        client.post(
+            "/listening/api/event", json={"token": token, "trial_id": trial, "slot": slot, "event": "ended"}
+        )
+
+
+def answer(client, token, trial, value="A"):
+    values = dict.fromkeys(("intelligibility", "naturalness", "melody", "speaker"), value)
+    return client.post("/listening/api/answer", json={"token": token, "trial_id": trial, "values": values})
+
+
+def test_a_whole_session_gives_a_code_and_stores_positions_and_hash(server):
+    client, clock, service = server
+    token = client.post("/listening/api/session", json={"study": "demo"}).json()["token"]
+    state = client.get("/listening/api/state", params={"token": token}).json()
+    assert not state["consented"] and state["total"] == 1 + 4 + 1  # practice, tests, one catch
+    assert state["next"]["practice"] and state["study"]["questions"]
+    assert not any(s in str(state) for s in SYSTEMS)  # nothing names a system
+    refused = answer(client, token, state["next"]["trial_id"])
+    assert refused.status_code == 409 and "consent" in refused.json()["error"]
+    missing = client.post("/listening/api/consent", json={"token": token, "profile": {"headphones": "x"}})
+    assert missing.status_code == 422 and "native_language" in missing.json()["error"]
+    client.post(
+        "/listening/api/consent",
+        json={
+            "token": token,
+            "profile": {"headphones": "h", "native_language": "de", "musical_training": "0"},
+        },
+    )
+    for _ in range(state["total"]):
+        trial = client.get("/listening/api/state", params={"token": token}).json()["next"]["trial_id"]
+        listen(client, clock, token, trial)
+        result = answer(client, token, trial, value="tie").json()
+        assert result["stored"]
+    assert result["left"] == 0 and len(result["code"]) == 8
+    final = client.get("/listening/api/state", params={"token": token}).json()
+    assert final["next"] is None and final["code"] == result["code"]
+    rows = service.store.query("SELECT * FROM answers WHERE participant = ?", (token,))
+    assert len(rows) == 6 * 4 and {r["study_hash"] for r in rows} == {service.config(study_id="demo")["hash"]}
+    assert all(r["system_a"] in SYSTEMS and r["first_played"] == "A" for r in rows)
+
+
+def test_an_answer_before_both_clips_ended_is_refused(server):
+    client, clock, _ = server
+    token = start(client)
+    trial = client.get("/listening/api/state", params={"token": token}).json()["next"]["trial_id"]
+    refused = answer(client, token, trial)
+    assert refused.status_code == 409 and "clip A" in refused.json()["error"]
+    listen(client, clock, token, trial, slots=("A",))
+    client.post(
+        "/listening/api/event", json={"token": token, "trial_id": trial, "slot": "B", "event": "play"}
+    )
+    refused = answer(client, token, trial)
+    assert refused.status_code == 409 and "clip B" in refused.json()["error"]
+    # "ended" sent at once after "play": the clip cannot have been heard.
+    client.post(
+        "/listening/api/event", json={"token": token, "trial_id": trial, "slot": "B", "event": "ended"}
+    )
+    assert answer(client, token, trial).status_code == 409
+    listen(client, clock, token, trial, slots=("B",))
+    assert answer(client, token, trial).json()["stored"]
+
+
+def test_reload_resumes_at_the_next_unanswered_trial_and_a_resubmission_is_stored_once(server):
+    client, clock, service = server
+    token = start(client)
+    first = client.get("/listening/api/state", params={"token": token}).json()["next"]["trial_id"]
+    listen(client, clock, token, first)
+    assert answer(client, token, first).json()["stored"]
+    again = answer(client, token, first, value="B")
+    assert again.status_code == 200 and again.json() == {"stored": False, "duplicate": True}
+    assert len(service.store.query("SELECT * FROM answers WHERE trial_id = ?", (first,))) == 4
+    assert {
+        r["value"] for r in service.store.query("SELECT value FROM answers WHERE trial_id = ?", (first,))
+    } == {"A"}
+    resumed = client.get("/listening/api/state", params={"token": token}).json()  # a new page load
+    assert resumed["answered"] == 1 and resumed["consented"]
+    positions = {t["id"]: t["position"] for t in service.store.query("SELECT id, position FROM trials")}
+    assert positions[resumed["next"]["trial_id"]] == positions[first] + 1
+
+
+def test_participants_reach_only_their_own_trials_and_clips(server):
+    client, clock, service = server
+    alice, bob = start(client), start(client)
+    bob_state = client.get("/listening/api/state", params={"token": bob}).json()
+    bob_trial = bob_state["next"]["trial_id"]
+    listen(client, clock, bob, bob_trial)
+    stolen = answer(client, alice, bob_trial)
+    assert stolen.status_code == 403 and "not assigned to you" in stolen.json()["error"]
+    event = client.post(
+        "/listening/api/event", json={"token": alice, "trial_id": bob_trial, "slot": "A", "event": "play"}
+    )
+    assert event.status_code == 403
+    assert client.get("/listening/api/state", params={"token": "forged"}).status_code == 403
+    clip = bob_state["next"]["a"]
+    assert client.get(clip).status_code == 200 and client.get(clip).headers["content-type"] == "audio/wav"
+    name = clip.split("/")[-1].split("?")[0]
+    # A clip of the study that is in nobody's trials (a hidden reference) exists on disk but is not served.
+    unassigned = service.store.query("SELECT name FROM stimuli WHERE kind = 'reference' LIMIT 1")[0]["name"]
+    assert os.path.isfile(os.path.join(service.store.stimuli_dir("demo"), unassigned))
+    assert client.get(f"/listening/api/stimulus/{unassigned}", params={"token": alice}).status_code == 404
+    # Clips of another study, assigned to its own listener, are not served to this study's listener.
+    other = client.post("/listening/api/session", json={"study": "other"}).json()["token"]
+    foreign = client.get("/listening/api/state", params={"token": other}).json()["next"]["a"]
+    assert client.get(foreign).status_code == 200
+    assert client.get(foreign.replace(other, alice)).status_code == 404
+    assert client.get(f"/listening/api/stimulus/{name}").status_code == 403  # no token
+    for bad in ("..%2Flistening.sqlite", "%2Fetc%2Fpasswd", "0123456789abcdef.wav"):
+        assert client.get(f"/listening/api/stimulus/{bad}", params={"token": bob}).status_code in (403, 404)
+    assert client.post("/listening/api/session", json={"study": "nope"}).status_code == 404
+    assert answer(client, bob, "x").status_code == 422
+    partial = client.post(
+        "/listening/api/answer", json={"token": bob, "trial_id": bob_trial, "values": {"naturalness": "A"}}
+    )
+    assert partial.status_code == 422 and "intelligibility" in partial.json()["error"]
+
+
+def test_admin_routes_answer_nothing_without_the_configured_token(server, monkeypatch):
+    client, _, _ = server
+    monkeypatch.delenv("SONGBRIDGE_ADMIN_TOKEN", raising=False)
+    assert client.get("/listening/api/admin/studies").status_code == 404
+    assert client.get("/listening/api/admin/studies", headers={"X-Admin-Token": ADMIN}).status_code == 404
+    monkeypatch.setenv("SONGBRIDGE_ADMIN_TOKEN", ADMIN)
+    for path in (
+        "/listening/api/admin/studies",
+        "/listening/api/admin/demo/progress",
+        "/listening/api/admin/demo/export",
+    ):
+        assert client.get(path).status_code == 403
+        assert client.get(path, headers={"X-Admin-Token": "wrong"}).status_code == 403
+        assert client.get(path, headers={"X-Admin-Token": ADMIN}).status_code == 200
+    assert client.post("/listening/api/admin/demo/status", json={"status": "closed"}).status_code == 403
+    ok = client.post(
+        "/listening/api/admin/demo/status", json={"status": "closed"}, headers={"X-Admin-Token": ADMIN}
+    )
+    assert ok.status_code == 200
+    closed = client.post("/listening/api/session", json={"study": "demo"})
+    assert closed.status_code == 409 and "closed" in closed.json()["error"]
+    client.post("/listening/api/admin/demo/status", json={"status": "open"}, headers={"X-Admin-Token": ADMIN})
+    progress = client.get("/listening/api/admin/demo/progress", headers={"X-Admin-Token": ADMIN}).json()
+    assert progress["listeners"] and "token" not in progress["listeners"][0]
+
+
+WRITER = """
+import sys
+from evaluation.listening.service import ListeningService
+from evaluation.listening.store import Store
+
+class Fast:
+    now = 1e6
+    def __call__(self):
+        self.now += 5.0  # every call is seconds later: every clip counts as heard
+        return self.now
+
+service = ListeningService(store=Store(root=sys.argv[1]), clock=Fast())
+attrs = list(service.config(study_id="demo")["attributes"])
+while True:
+    token = service.start(study_id="demo")
+    service.consent(token=token, profile={"headphones": "h", "native_language": "x", "musical_training": "0"})
+    while (nxt := service.state(token=token)["next"]) is not None:
+        for slot in ("A", "B"):
+            service.event(token=token, trial_id=nxt["trial_id"], slot=slot, event="play")
+            service.event(token=token, trial_id=nxt["trial_id"], slot=slot, event="ended")
+        service.answer(token=token, trial_id=nxt["trial_id"], values=dict.fromkeys(attrs, "B"))
+        print(nxt["trial_id"], flush=True)
+"""
+
+
+def test_every_acknowledged_answer_survives_sigkill(tmp_path):
+    data = make_study(tmp_path, study_id="demo")
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, data], stdout=subprocess.PIPE, text=True, env=env
+    )
+    acknowledged = []
+    deadline = time.time() + 30
+    while len(acknowledged) < 60 and time.time() < deadline:
+        acknowledged.append(int(writer.stdout.readline()))
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert len(acknowledged) == 60 and writer.returncode == -signal.SIGKILL
+    store = Store(root=data)  # runs the integrity check
+    stored = {r["trial_id"] for r in store.query("SELECT DISTINCT trial_id FROM answers")}
+    assert set(acknowledged) <= stored
