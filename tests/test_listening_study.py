@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+from evaluation.listening.__main__ import main
 from evaluation.listening.store import Store, StoreError
 from evaluation.listening.study import StudyError, load_study, parse_study
 
@@ -85,5 +86,38 @@ def test_store_uses_the_journal_mode_and_backs_up_online(tmp_path, mode):
 def test_a_damaged_database_is_refused_at_start(tmp_path):
     path = tmp_path / "listening.sqlite"
     path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
-    with pytest.raises((StoreError, sqlite3.DatabaseError)):
+    with pytest.raises(StoreError, match="Restore the latest backup"):
         Store(root=str(tmp_path), mode="DELETE")
+
+
+def test_a_database_keeps_its_journal_mode_unless_one_is_configured(tmp_path, monkeypatch):
+    monkeypatch.delenv("SONGBRIDGE_JOURNAL_MODE", raising=False)
+    mode = lambda store: store.db.execute("PRAGMA journal_mode").fetchone()[0].upper()  # noqa: E731
+    assert mode(Store(root=str(tmp_path / "new"))) == "WAL"  # a new database starts in WAL
+    Store(root=str(tmp_path / "d"), mode="DELETE").close()  # network storage: set once, by the app
+    store = Store(root=str(tmp_path / "d"))  # the CLI, run without SONGBRIDGE_JOURNAL_MODE
+    assert mode(store) == "DELETE" and store.mode == "DELETE"
+    store.close()
+    assert main(["--data-dir", str(tmp_path / "d"), "status"]) == 0
+    assert mode(Store(root=str(tmp_path / "d"))) == "DELETE"
+    monkeypatch.setenv("SONGBRIDGE_JOURNAL_MODE", "WAL")  # configured: switched
+    assert mode(Store(root=str(tmp_path / "d"))) == "WAL"
+
+
+def test_a_failed_commit_leaves_no_transaction_open(tmp_path, monkeypatch):
+    store = Store(root=str(tmp_path))
+    execute = store.db.execute
+
+    def busy_commit(sql, *args):
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("database is locked")
+        return execute(sql, *args)
+
+    monkeypatch.setattr(store.db, "execute", busy_commit)
+    with pytest.raises(sqlite3.OperationalError, match="locked"), store.transaction() as db:
+        db["studies"].insert({"id": "s", "title": "t", "type": "mos", "hash": "h", "status": "open"})
+    assert not store.db.conn.in_transaction
+    monkeypatch.setattr(store.db, "execute", execute)
+    with store.transaction() as db:  # the shared connection still works
+        db["studies"].insert({"id": "s2", "title": "t", "type": "mos", "hash": "h", "status": "open"})
+    assert [r["id"] for r in store.query("SELECT id FROM studies")] == ["s2"]

@@ -2,7 +2,9 @@
 
 One connection per process, guarded by a lock: every statement is short, and a single writer is
 what SQLite wants. WAL on local disk; ``journal_mode="DELETE"`` for network storage (a Space's
-persistent bucket), where WAL's shared memory file is not safe.
+persistent bucket), where WAL's shared memory file is not safe. The mode is switched only when it
+is configured (``mode=`` or SONGBRIDGE_JOURNAL_MODE): otherwise a database keeps the mode it has (WAL
+is stored in the file, so ``init`` or ``status`` never flip a live database) and a new one starts in WAL.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ def data_dir() -> str:
     return "/data" if os.environ.get("SPACE_ID") and os.path.isdir("/data") else "./data"
 
 
-def journal_mode() -> str:
-    mode = os.environ.get("SONGBRIDGE_JOURNAL_MODE", "WAL").upper()
+def journal_mode() -> str | None:
+    """SONGBRIDGE_JOURNAL_MODE, or None when it is not set (the database keeps its mode)."""
+    if not os.environ.get("SONGBRIDGE_JOURNAL_MODE"):
+        return None
+    mode = os.environ["SONGBRIDGE_JOURNAL_MODE"].upper()
     if mode not in JOURNAL_MODES:
         raise StoreError(f"SONGBRIDGE_JOURNAL_MODE={mode} is not one of {', '.join(JOURNAL_MODES)}.")
     return mode
@@ -46,21 +51,34 @@ class Store:
         self.root = os.path.abspath(root or data_dir())
         os.makedirs(self.root, exist_ok=True)
         self.path = os.path.join(self.root, DB_NAME)
-        self.mode = (mode or journal_mode()).upper()
-        if self.mode not in JOURNAL_MODES:
-            raise StoreError(f"journal mode {self.mode} is not one of {', '.join(JOURNAL_MODES)}.")
+        configured = mode or journal_mode()
+        if configured is None and not (os.path.isfile(self.path) and os.path.getsize(self.path)):
+            configured = "WAL"  # a new database
+        if configured is not None and configured.upper() not in JOURNAL_MODES:
+            raise StoreError(f"journal mode {configured} is not one of {', '.join(JOURNAL_MODES)}.")
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
-        self._pragmas()
-        self._check()
+        try:
+            self._pragmas(configured)
+            self._check()
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise StoreError(
+                f"{self.path} cannot be opened ({error}). Restore the latest backup "
+                "(python -m evaluation.listening backup makes them)."
+            ) from error
+        except StoreError:
+            conn.close()
+            raise
         self._schema()
 
-    def _pragmas(self) -> None:
+    def _pragmas(self, configured: str | None) -> None:
         ex = self.db.execute
         ex("PRAGMA foreign_keys=ON")
         ex("PRAGMA busy_timeout=30000")
-        ex(f"PRAGMA journal_mode={self.mode}")
+        query = "PRAGMA journal_mode" + (f"={configured.upper()}" if configured else "")
+        self.mode = str(ex(query).fetchone()[0]).upper()
         # WAL+NORMAL survives a killed process (the commit is in the WAL file); DELETE needs FULL for that.
         ex("PRAGMA synchronous=" + ("NORMAL" if self.mode == "WAL" else "FULL"))
 
@@ -85,7 +103,14 @@ class Store:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (SQLITE_BUSY, disk full) can leave the transaction open on the
+                # shared connection; close it so the next request does not fail on BEGIN.
+                if self.db.conn.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         with self.lock:
