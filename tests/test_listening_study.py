@@ -40,6 +40,15 @@ def test_a_good_study_gets_defaults_and_a_stable_hash(tmp_path):
         ({"screening": {"max_wrong": 1}}, "screening.max_wrong: unknown rule"),
         ({"attributes": {"naturalness": ""}}, "attributes.naturalness: the question text is missing"),
         ({"id": "Bad Id"}, "id: 'Bad Id' must be"),
+        ({"seed": -1}, "seed: -1 is negative"),
+        ({"type": "mos", "systems": []}, "systems: name at least one system"),
+        ({"systems": []}, "systems: a preference study compares at least two"),
+        ({"screening": {"max_failed_catch": "1"}}, "screening.max_failed_catch: must be a whole number"),
+        ({"screening": {"max_failed_catch": -1}}, "screening.max_failed_catch: must be a whole number"),
+        ({"screening": {"flag_straight_lining": "no"}}, "screening.flag_straight_lining: must be true"),
+        ({"screening": {"min_listen_ratio": "1"}}, "screening.min_listen_ratio: must be a number"),
+        ({"screening": {"min_listen_ratio": True}}, "screening.min_listen_ratio: must be a number"),
+        ({"screening": {1: 2, "x": 3}}, "screening.1: unknown rule"),
     ],
 )
 def test_each_bad_key_is_named_with_what_is_wrong(tmp_path, change, message):

@@ -143,6 +143,8 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
             )
     if kind == "preference" and systems is not None and len(systems) < 2:
         errors.append("systems: a preference study compares at least two systems")
+    elif systems is not None and not systems:
+        errors.append("systems: name at least one system")
     trials = want("trials_per_listener", int, 12, "a positive whole number")
     if trials is not None and not 1 <= trials <= 500:
         errors.append(f"trials_per_listener: {trials} is outside 1–500")
@@ -150,11 +152,14 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
     if catch is not None and not 0 <= catch <= 0.5:
         errors.append(f"catch_rate: {catch} is outside 0–0.5")
     screening = want("screening", dict, {}, "a mapping")
-    for key in sorted(set(screening or {}) - set(DEFAULT_SCREENING)):
+    for key in sorted(set(screening or {}) - set(DEFAULT_SCREENING), key=str):
         errors.append(f"screening.{key}: unknown rule (known: {', '.join(DEFAULT_SCREENING)})")
+    _screening(screening or {}, errors)
     consent = want("consent", str, DEFAULT_CONSENT, "text")
     questions = _questions(data.get("questions"), errors)
-    seed = want("seed", int, 0, "a whole number")
+    seed = want("seed", int, 0, "a whole number of 0 or more")
+    if seed is not None and seed < 0:
+        errors.append(f"seed: {seed} is negative; use a whole number of 0 or more")
     sample_rate = want("sample_rate", int, 22050, "a sample rate in Hz")
     if sample_rate is not None and not 8000 <= sample_rate <= 48000:
         errors.append(f"sample_rate: {sample_rate} is outside 8000–48000 Hz")
@@ -202,6 +207,20 @@ def _names(value: Any, key: str, errors: list[str]) -> list[str] | None:
     if len(set(out)) != len(out):
         errors.append(f"{key}: names repeat")
     return out
+
+
+def _screening(rules: dict, errors: list[str]) -> None:
+    """Each rule's type: a failed analysis after the study has run is too late to find a typo."""
+    count = rules.get("max_failed_catch", 0)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        errors.append(f"screening.max_failed_catch: must be a whole number of 0 or more, got {count!r}")
+    if not isinstance(rules.get("flag_straight_lining", True), bool):
+        errors.append(
+            f"screening.flag_straight_lining: must be true or false, got {rules['flag_straight_lining']!r}"
+        )
+    ratio = rules.get("min_listen_ratio", 1.0)
+    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 <= ratio <= 10:
+        errors.append(f"screening.min_listen_ratio: must be a number from 0 to 10, got {ratio!r}")
 
 
 def _attributes(value: Any, kind: str | None, errors: list[str]) -> dict[str, str]:
