@@ -12,7 +12,7 @@ from evaluation.listening.store import Store
 ANSWERS_SQL = """
 SELECT a.participant, a.trial_id, t.position, t.kind, t.item, a.attribute, a.value, a.system_a, a.system_b,
        a.first_played, a.decision_s, MAX(sa.duration, COALESCE(sb.duration, 0)) AS min_listen_s,
-       t.expected, a.answered_at, a.study_hash, p.profile
+       t.expected, a.answered_at, a.study_hash, p.profile, p.seq
 FROM answers a JOIN trials t ON t.id = a.trial_id JOIN participants p ON p.token = a.participant
 JOIN stimuli sa ON sa.name = t.stimulus_a LEFT JOIN stimuli sb ON sb.name = t.stimulus_b
 WHERE a.study_id = ? ORDER BY a.answered_at, a.id
@@ -26,11 +26,15 @@ ANSWER_COLUMNS = [
 def answers_frame(*, store: Store, study_id: str) -> pd.DataFrame:
     """One row per (trial, attribute) answer, with the positions shown and the listener's profile."""
     rows = store.query(ANSWERS_SQL, (study_id,))
-    frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+    frame = pd.DataFrame(rows, columns=[*ANSWER_COLUMNS, "seq"])
     # Pseudonymous listener ids in exports: the token is a credential and never leaves the server.
-    ids = {t: f"L{i + 1:04d}" for i, t in enumerate(dict.fromkeys(frame["participant"]))}
-    frame["participant"] = frame["participant"].map(ids)
-    return frame
+    frame["participant"] = [listener_id(seq) for seq in frame["seq"]]
+    return frame[ANSWER_COLUMNS]
+
+
+def listener_id(seq: int) -> str:
+    """The listener's id in every table: from their slot in the study (``seq``), not from row order."""
+    return f"L{int(seq) + 1:04d}"
 
 
 def export(*, store: Store, study_id: str, fmt: str, out: str) -> str:
@@ -76,11 +80,12 @@ def progress_by_listener(*, store: Store, study_id: str) -> pd.DataFrame:
     rows = store.query(
         "SELECT p.token, p.seq, p.profile, p.code IS NOT NULL AS completed, COUNT(t.id) AS trials, "
         "SUM(EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id)) AS answered "
-        "FROM participants p LEFT JOIN trials t ON t.participant = p.token WHERE p.study_id = ? "
+        "FROM participants p LEFT JOIN trials t ON t.participant = p.token "
+        "WHERE p.study_id = ? AND p.seq IS NOT NULL "
         "GROUP BY p.token ORDER BY p.seq",
         (study_id,),
     )
     frame = pd.DataFrame(rows, columns=["token", "seq", "profile", "completed", "trials", "answered"])
-    frame["listener"] = [f"L{i + 1:04d}" for i in range(len(frame))]
+    frame["listener"] = [listener_id(seq) for seq in frame["seq"]]
     frame["profile"] = [json.loads(p) if p else {} for p in frame["profile"]]
     return frame.drop(columns=["token"])[["listener", "seq", "trials", "answered", "completed", "profile"]]
