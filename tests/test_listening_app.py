@@ -40,6 +40,8 @@ def test_app_serves_the_study_routes_and_guards_every_admin_event(tmp_path, monk
     try:
         url = app.local_url.rstrip("/")
         token = httpx.post(f"{url}/listening/api/session", json={"study": "demo"}).json()["token"]
+        profile = {"headphones": "h", "native_language": "x", "musical_training": "0"}
+        httpx.post(f"{url}/listening/api/consent", json={"token": token, "profile": profile})
         state = httpx.get(f"{url}/listening/api/state", params={"token": token}).json()
         assert state["total"] == 6 and state["study"]["type"] == "preference"
         assert httpx.get(f"{url}/?study=demo").status_code == 200

@@ -34,8 +34,8 @@ def server(tmp_path_factory):
     srv.should_exit = True
 
 
-def start(client) -> str:
-    token = client.post("/listening/api/session", json={"study": "demo"}).json()["token"]
+def start(client, study="demo") -> str:
+    token = client.post("/listening/api/session", json={"study": study}).json()["token"]
     profile = {"headphones": "headphones", "native_language": "en", "musical_training": "3"}
     assert client.post("/listening/api/consent", json={"token": token, "profile": profile}).json() == {
         "ok": True
@@ -64,10 +64,8 @@ def test_a_whole_session_gives_a_code_and_stores_positions_and_hash(server):
     client, clock, service = server
     token = client.post("/listening/api/session", json={"study": "demo"}).json()["token"]
     state = client.get("/listening/api/state", params={"token": token}).json()
-    assert not state["consented"] and state["total"] == 1 + 4 + 1  # practice, tests, one catch
-    assert state["next"]["practice"] and state["study"]["questions"]
-    assert not any(s in str(state) for s in SYSTEMS)  # nothing names a system
-    refused = answer(client, token, state["next"]["trial_id"])
+    assert not state["consented"] and state["total"] == 0 and state["study"]["questions"]  # no plan yet
+    refused = answer(client, token, 1)
     assert refused.status_code == 409 and "consent" in refused.json()["error"]
     missing = client.post("/listening/api/consent", json={"token": token, "profile": {"headphones": "x"}})
     assert missing.status_code == 422 and "native_language" in missing.json()["error"]
@@ -78,6 +76,9 @@ def test_a_whole_session_gives_a_code_and_stores_positions_and_hash(server):
             "profile": {"headphones": "h", "native_language": "de", "musical_training": "0"},
         },
     )
+    state = client.get("/listening/api/state", params={"token": token}).json()
+    assert state["consented"] and state["total"] == 1 + 4 + 1  # practice, tests, one catch
+    assert state["next"]["practice"] and not any(s in str(state) for s in SYSTEMS)  # nothing names a system
     for _ in range(state["total"]):
         trial = client.get("/listening/api/state", params={"token": token}).json()["next"]["trial_id"]
         listen(client, clock, token, trial)
@@ -145,25 +146,80 @@ def test_participants_reach_only_their_own_trials_and_clips(server):
     assert client.get("/listening/api/state", params={"token": "forged"}).status_code == 403
     clip = bob_state["next"]["a"]
     assert client.get(clip).status_code == 200 and client.get(clip).headers["content-type"] == "audio/wav"
-    name = clip.split("/")[-1].split("?")[0]
-    # A clip of the study that is in nobody's trials (a hidden reference) exists on disk but is not served.
+    # A clip of the study that is in nobody's trials (a hidden reference) exists on disk but is not served:
+    # clips are reached by trial and slot only, never by the file's name.
     unassigned = service.store.query("SELECT name FROM stimuli WHERE kind = 'reference' LIMIT 1")[0]["name"]
     assert os.path.isfile(os.path.join(service.store.stimuli_dir("demo"), unassigned))
     assert client.get(f"/listening/api/stimulus/{unassigned}", params={"token": alice}).status_code == 404
     # Clips of another study, assigned to its own listener, are not served to this study's listener.
-    other = client.post("/listening/api/session", json={"study": "other"}).json()["token"]
+    other = start(client, "other")
     foreign = client.get("/listening/api/state", params={"token": other}).json()["next"]["a"]
     assert client.get(foreign).status_code == 200
     assert client.get(foreign.replace(other, alice)).status_code == 404
-    assert client.get(f"/listening/api/stimulus/{name}").status_code == 403  # no token
-    for bad in ("..%2Flistening.sqlite", "%2Fetc%2Fpasswd", "0123456789abcdef.wav"):
-        assert client.get(f"/listening/api/stimulus/{bad}", params={"token": bob}).status_code in (403, 404)
+    assert client.get(clip.split("?")[0]).status_code == 403  # no token
+    for bad in ("..%2Flistening.sqlite", "%2Fetc%2Fpasswd", "0123456789abcdef.wav", "reference", "A"):
+        path = f"/listening/api/stimulus/{bob_trial}/{bad}"
+        assert client.get(path, params={"token": bob}).status_code in (403, 404)
+    for bad in ("x", "-1", "99999999999999999999999", "1e400"):
+        assert client.get(f"/listening/api/stimulus/{bad}/a", params={"token": bob}).status_code == 404
     assert client.post("/listening/api/session", json={"study": "nope"}).status_code == 404
     assert answer(client, bob, "x").status_code == 422
     partial = client.post(
         "/listening/api/answer", json={"token": bob, "trial_id": bob_trial, "values": {"naturalness": "A"}}
     )
     assert partial.status_code == 422 and "intelligibility" in partial.json()["error"]
+
+
+def test_a_catch_trials_clips_have_different_urls_that_name_neither_file_nor_system(server):
+    client, clock, service = server
+    token = start(client)
+    names = {r["name"] for r in service.store.query("SELECT name FROM stimuli")}
+    while (nxt := client.get("/listening/api/state", params={"token": token}).json()["next"]) is not None:
+        kind = service.store.query("SELECT kind FROM trials WHERE id = ?", (nxt["trial_id"],))[0]["kind"]
+        if kind == "catch":
+            break
+        listen(client, clock, token, nxt["trial_id"])
+        assert answer(client, token, nxt["trial_id"]).json()["stored"]
+    assert kind == "catch"
+    urls = [nxt["a"], nxt["b"], nxt["source"], nxt["melody"]]
+    assert len(set(urls)) == 4 and not any(n[:-4] in u for n in names for u in urls)
+    assert not any(s in u for s in SYSTEMS for u in urls)
+    assert client.get(nxt["a"]).content == client.get(nxt["b"]).content  # the same clip, two addresses
+
+
+def event(client, token, trial, slot="A", kind="play"):
+    return client.post(
+        "/listening/api/event", json={"token": token, "trial_id": trial, "slot": slot, "event": kind}
+    )
+
+
+def test_plays_are_taken_only_for_the_current_trial(server):
+    client, clock, service = server
+    token = start(client)
+    trials = [
+        r["id"]
+        for r in service.store.query(
+            "SELECT id FROM trials WHERE participant = ? ORDER BY position", (token,)
+        )
+    ]
+    for future in trials[1:]:  # "listening" to every trial at once is refused
+        refused = event(client, token, future)
+        assert refused.status_code == 409 and "current trial" in refused.json()["error"]
+    listen(client, clock, token, trials[0])
+    assert answer(client, token, trials[0]).json()["stored"]
+    assert event(client, token, trials[0], kind="ended").status_code == 409  # answered: no longer current
+    assert event(client, token, trials[1]).status_code == 200
+    assert event(client, start(client), trials[1]).status_code == 403  # someone else's trial
+
+
+def test_a_huge_or_infinite_trial_id_is_a_422_not_a_500(server):
+    client, _, _ = server
+    token = start(client)
+    for path in ("/listening/api/event", "/listening/api/answer"):
+        for raw in ("99999999999999999999999", "Infinity", "-Infinity", "NaN", "1e400"):
+            body = f'{{"token": "{token}", "trial_id": {raw}, "slot": "A", "event": "play", "values": {{}}}}'
+            response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+            assert response.status_code == 422, (path, raw, response.text)
 
 
 def test_admin_routes_answer_nothing_without_the_configured_token(server, monkeypatch):

@@ -3,8 +3,9 @@ and listener ids agree across the exported tables."""
 
 import pytest
 
-from evaluation.listening.export import answers_frame, progress_by_listener
-from evaluation.listening.service import ListeningService
+from evaluation.listening.assign import plan_listener
+from evaluation.listening.export import answers_frame, progress_by_listener, studies
+from evaluation.listening.service import ListeningError, ListeningService
 from evaluation.listening.store import Store
 from tests.listening_server import Clock, make_study
 
@@ -27,6 +28,46 @@ def listen_and_answer(service, token, trial_id, value="A"):
         service.event(token=token, trial_id=trial_id, slot=slot, event="ended")
     attributes = service.config(study_id="demo")["attributes"]
     return service.answer(token=token, trial_id=trial_id, values=dict.fromkeys(attributes, value))
+
+
+def test_a_session_that_never_consents_takes_no_balanced_slot(service):
+    idle = [service.start(study_id="demo") for _ in range(3)]  # pages opened and left
+    token = service.start(study_id="demo")
+    assert all(not trials_of(service, t) for t in [*idle, token])
+    service.consent(token=token, profile=PROFILE)
+    service.consent(token=token, profile=PROFILE)  # consenting again plans nothing new
+    cfg = service.config(study_id="demo")
+    first = plan_listener(
+        kind=cfg["type"], items=cfg["items"], systems=cfg["systems"], seed=cfg["seed"], seq=0,
+        trials=cfg["trials"], catch_rate=cfg["catch_rate"],
+    )  # fmt: skip
+    got = [(t["kind"], t["item"], t["system_a"], t["system_b"]) for t in trials_of(service, token)]
+    assert got == [(p.kind, p.item, p.system_a, p.system_b) for p in first]  # the cycle's first slot
+    assert studies(store=service.store)["started"].tolist() == [1]
+
+
+def test_plays_before_the_previous_answer_do_not_count(service):
+    token = service.start(study_id="demo")
+    service.consent(token=token, profile=PROFILE)
+    first, second = (t["id"] for t in trials_of(service, token)[:2])
+    # Plays of the second trial stored before the first was answered (as the old server allowed).
+    for slot in ("A", "B"):
+        for kind, at in (("play", 0.0), ("ended", 2.0)):
+            service.store.db["play_events"].insert(
+                {
+                    "trial_id": second,
+                    "participant": token,
+                    "slot": slot,
+                    "event": kind,
+                    "at": service.clock() + at,
+                }
+            )
+    service.clock.advance(5)
+    assert listen_and_answer(service, token, first)["stored"]
+    attributes = service.config(study_id="demo")["attributes"]
+    with pytest.raises(ListeningError, match="clip A"):
+        service.answer(token=token, trial_id=second, values=dict.fromkeys(attributes, "A"))
+    assert listen_and_answer(service, token, second)["stored"]
 
 
 def test_listener_ids_agree_between_answers_and_progress(service):

@@ -3,6 +3,10 @@
 Plays, ends and answers never enter Gradio's conversion queue. Every route checks its caller itself:
 participant routes take the participant token (query or JSON body); admin routes take the
 ``X-Admin-Token`` header and do not exist (404) unless SONGBRIDGE_ADMIN_TOKEN is set.
+
+The handlers are plain functions run in Starlette's thread pool (only reading the body is async), so
+SQLite work never blocks the event loop Gradio shares. That is safe: the store's one connection is
+opened with ``check_same_thread=False`` and every use of it holds the store's lock.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from evaluation.listening.service import API, ListeningError, ListeningService
 
@@ -35,14 +40,21 @@ def _refusal(error: ListeningError) -> JSONResponse:
     return JSONResponse({"error": str(error)}, status_code=error.status)
 
 
-async def _body(request: Request) -> dict:
+async def _read(request: Request) -> dict | ListeningError:
+    """The JSON object of a POST, or the refusal to raise when a handler asks for it (see ``_json``)."""
     try:
         data = await request.json()
     except ValueError:
-        raise ListeningError("The request body must be JSON.", 422) from None
+        return ListeningError("The request body must be JSON.", 422)
     if not isinstance(data, dict):
-        raise ListeningError("The request body must be a JSON object.", 422)
+        return ListeningError("The request body must be a JSON object.", 422)
     return data
+
+
+def _json(body: dict | ListeningError | None) -> dict:
+    if isinstance(body, ListeningError):
+        raise body
+    return body or {}
 
 
 def build_router(*, service: ListeningService) -> APIRouter:
@@ -51,7 +63,8 @@ def build_router(*, service: ListeningService) -> APIRouter:
     def guarded(handler: Callable) -> Callable:
         async def run(request: Request):
             try:
-                result = await handler(request)
+                body = await _read(request) if request.method == "POST" else None
+                result = await run_in_threadpool(handler, request, body)
             except ListeningError as error:
                 return _refusal(error)
             # A plain JSON response skips FastAPI's generic encoder: this is the hot path.
@@ -60,45 +73,46 @@ def build_router(*, service: ListeningService) -> APIRouter:
         run.__name__ = handler.__name__
         return run
 
-    async def session(request: Request):
-        body = await _body(request)
+    def session(request: Request, body):
+        body = _json(body)
         return {"token": service.start(study_id=str(body.get("study", "")))}
 
-    async def state(request: Request):
+    def state(request: Request, body):
         return service.state(token=request.query_params.get("token", ""))
 
-    async def consent(request: Request):
-        body = await _body(request)
+    def consent(request: Request, body):
+        body = _json(body)
         profile = body.get("profile") if isinstance(body.get("profile"), dict) else {}
         service.consent(token=str(body.get("token", "")), profile=profile)
         return {"ok": True}
 
-    async def event(request: Request):
-        body = await _body(request)
+    def event(request: Request, body):
+        body = _json(body)
         service.event(
             token=str(body.get("token", "")), trial_id=body.get("trial_id"), slot=body.get("slot"),
             event=body.get("event"),
         )  # fmt: skip
         return {"ok": True}
 
-    async def answer(request: Request):
-        body = await _body(request)
+    def answer(request: Request, body):
+        body = _json(body)
         values = body.get("values") if isinstance(body.get("values"), dict) else {}
         return service.answer(token=str(body.get("token", "")), trial_id=body.get("trial_id"), values=values)
 
-    async def stimulus(request: Request):
+    def stimulus(request: Request, body):
         path = service.stimulus_path(
-            token=request.query_params.get("token", ""), name=request.path_params["name"]
-        )
+            token=request.query_params.get("token", ""), trial_id=request.path_params["trial_id"],
+            slot=request.path_params["slot"],
+        )  # fmt: skip
         return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
 
-    async def admin_studies(request: Request):
+    def admin_studies(request: Request, body):
         from evaluation.listening.export import studies
 
         check_admin(given=request.headers.get("x-admin-token"))
         return studies(store=service.store).to_dict(orient="records")
 
-    async def admin_progress(request: Request):
+    def admin_progress(request: Request, body):
         from evaluation.listening.export import progress_by_condition, progress_by_listener
 
         check_admin(given=request.headers.get("x-admin-token"))
@@ -113,7 +127,7 @@ def build_router(*, service: ListeningService) -> APIRouter:
             ),
         }
 
-    async def admin_export(request: Request):
+    def admin_export(request: Request, body):
         from evaluation.listening.export import answers_frame
 
         check_admin(given=request.headers.get("x-admin-token"))
@@ -123,9 +137,9 @@ def build_router(*, service: ListeningService) -> APIRouter:
         answers_frame(store=service.store, study_id=study_id).to_csv(buffer, index=False)
         return Response(buffer.getvalue(), media_type="text/csv")
 
-    async def admin_status(request: Request):
+    def admin_status(request: Request, body):
         check_admin(given=request.headers.get("x-admin-token"))
-        body = await _body(request)
+        body = _json(body)
         service.set_status(study_id=request.path_params["study"], status=str(body.get("status")))
         return {"ok": True}
 
@@ -135,7 +149,7 @@ def build_router(*, service: ListeningService) -> APIRouter:
         ("/consent", consent, ["POST"]),
         ("/event", event, ["POST"]),
         ("/answer", answer, ["POST"]),
-        ("/stimulus/{name}", stimulus, ["GET"]),
+        ("/stimulus/{trial_id}/{slot}", stimulus, ["GET"]),
         ("/admin/studies", admin_studies, ["GET"]),
         ("/admin/{study}/progress", admin_progress, ["GET"]),
         ("/admin/{study}/export", admin_export, ["GET"]),

@@ -1,8 +1,12 @@
 """What a participant can do, checked on the server: start or resume, report plays, answer, fetch clips.
 
-A participant is known only by a random token. Every call checks that the trial or clip it names
-belongs to that token; an answer is taken only once both clips reported ``ended`` after playing for
-at least their duration, and each answer is committed on its own (submitting it again stores nothing).
+A participant is known only by a random token; the trial plan (and the listener's slot in the
+balanced cycle) is stored at consent, so a page opened and left takes none. Every call checks that the
+trial or clip it names belongs to that token; clips are fetched per trial and slot, so a URL never
+shows that A and B of a catch trial are one file. Plays are taken only for the participant's current
+(next unanswered) trial, and an answer only once both clips reported ``ended`` after playing for at
+least their duration since the previous answer; each answer is committed on its own (submitting it
+again stores nothing).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from models.errors import SongbridgeError
 
 STIMULUS_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 API = "/listening/api"
+SLOTS = {"a": "stimulus_a", "b": "stimulus_b", "source": "context_source", "melody": "context_melody"}
 
 
 class ListeningError(SongbridgeError):
@@ -33,6 +38,17 @@ class ListeningError(SongbridgeError):
 
 def _forbidden() -> ListeningError:
     return ListeningError("This trial is not assigned to you.", 403)
+
+
+def _trial_id(value) -> int:
+    """A trial id as SQLite can bind it; anything else (text, 1e400, 2**70) is a 422, not a 500."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ListeningError("trial_id must be a number.", 422) from None
+    if not 0 <= number < 2**63:
+        raise ListeningError("trial_id is out of range.", 422)
+    return number
 
 
 class ListeningService:
@@ -121,49 +137,57 @@ class ListeningService:
 
     # -- participants -------------------------------------------------------------------------------
     def start(self, *, study_id: str) -> str:
-        """A new participant with their whole trial list stored; returns the token."""
-        cfg = self.config(study_id=study_id)
-        names = self._stimulus_names(study_id)
+        """A new participant, a token only: the trial plan comes with consent. Returns the token."""
+        self.config(study_id=study_id)
         token = secrets.token_urlsafe(18)
         with self.store.transaction() as db:
-            row = db.execute("SELECT status, listeners FROM studies WHERE id = ?", [study_id]).fetchone()
+            row = db.execute("SELECT status FROM studies WHERE id = ?", [study_id]).fetchone()
             if row[0] != "open":
                 raise ListeningError("This study is closed. Thank you for your interest.", 409)
-            seq = row[1]
-            db.execute("UPDATE studies SET listeners = listeners + 1 WHERE id = ?", [study_id])
             db.execute(
-                "INSERT INTO participants (token, study_id, seq, created_at) VALUES (?, ?, ?, ?)",
-                [token, study_id, seq, self.clock()],
-            )
-            plan = plan_listener(
-                kind=cfg["type"], items=cfg["items"], systems=cfg["systems"], seed=cfg["seed"], seq=seq,
-                trials=cfg["trials"], catch_rate=cfg["catch_rate"],
-            )  # fmt: skip
-            rows = []
-            for position, t in enumerate(plan):
-                kind_a = "anchor" if t.system_a == "_anchor" else "output"
-                rows.append(
-                    (
-                        token,
-                        study_id,
-                        position,
-                        t.kind,
-                        t.item,
-                        t.system_a,
-                        t.system_b,
-                        names[(kind_a, t.item, t.system_a)],
-                        names[("output", t.item, t.system_b)] if t.system_b else None,
-                        names.get(("source", t.item, None)),
-                        names.get(("melody", t.item, None)),
-                        t.expected,
-                    )
-                )
-            db.conn.executemany(
-                "INSERT INTO trials (participant, study_id, position, kind, item, system_a, system_b, stimulus_a, "
-                "stimulus_b, context_source, context_melody, expected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+                "INSERT INTO participants (token, study_id, created_at) VALUES (?, ?, ?)",
+                [token, study_id, self.clock()],
             )
         return token
+
+    def _plan(self, db, token: str, study_id: str) -> None:
+        """Give the participant the next slot of the balanced cycle and store their whole trial list."""
+        cfg = self.config(study_id=study_id)
+        names = self._stimulus_names(study_id)
+        row = db.execute("SELECT status, listeners FROM studies WHERE id = ?", [study_id]).fetchone()
+        if row[0] != "open":
+            raise ListeningError("This study is closed. Thank you for your interest.", 409)
+        seq = row[1]
+        db.execute("UPDATE studies SET listeners = listeners + 1 WHERE id = ?", [study_id])
+        db.execute("UPDATE participants SET seq = ? WHERE token = ?", [seq, token])
+        plan = plan_listener(
+            kind=cfg["type"], items=cfg["items"], systems=cfg["systems"], seed=cfg["seed"], seq=seq,
+            trials=cfg["trials"], catch_rate=cfg["catch_rate"],
+        )  # fmt: skip
+        rows = []
+        for position, t in enumerate(plan):
+            kind_a = "anchor" if t.system_a == "_anchor" else "output"
+            rows.append(
+                (
+                    token,
+                    study_id,
+                    position,
+                    t.kind,
+                    t.item,
+                    t.system_a,
+                    t.system_b,
+                    names[(kind_a, t.item, t.system_a)],
+                    names[("output", t.item, t.system_b)] if t.system_b else None,
+                    names.get(("source", t.item, None)),
+                    names.get(("melody", t.item, None)),
+                    t.expected,
+                )
+            )
+        db.conn.executemany(
+            "INSERT INTO trials (participant, study_id, position, kind, item, system_a, system_b, stimulus_a, "
+            "stimulus_b, context_source, context_melody, expected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
     def _participant(self, token: str) -> dict:
         rows = self.store.query("SELECT * FROM participants WHERE token = ?", (str(token),))
@@ -179,6 +203,8 @@ class ListeningService:
             raise ListeningError(f"Please answer: {', '.join(missing)}.", 422)
         clean = {q: str(profile[q])[:200] for q in questions}
         with self.store.transaction() as db:
+            if db.execute("SELECT seq FROM participants WHERE token = ?", [token]).fetchone()[0] is None:
+                self._plan(db, token, p["study_id"])
             db["participants"].update(token, {"consent_at": self.clock(), "profile": json.dumps(clean)})
 
     def state(self, *, token: str) -> dict:
@@ -192,13 +218,14 @@ class ListeningService:
             (token,),
         )
         pending = [t for t in trials if not t["done"]]
-        url = lambda name: f"{API}/stimulus/{name}?token={token}" if name else None  # noqa: E731
         nxt = None
         if pending:
             t = pending[0]
+            # Per trial and slot, never the file's name: A and B of a catch trial are one file.
+            url = lambda slot: f"{API}/stimulus/{t['id']}/{slot}?token={token}" if t[SLOTS[slot]] else None  # noqa: E731
             nxt = {
-                "trial_id": t["id"], "practice": t["kind"] == "practice", "a": url(t["stimulus_a"]),
-                "b": url(t["stimulus_b"]), "source": url(t["context_source"]), "melody": url(t["context_melody"]),
+                "trial_id": t["id"], "practice": t["kind"] == "practice", "a": url("a"), "b": url("b"),
+                "source": url("source"), "melody": url("melody"),
             }  # fmt: skip
         return {
             "study": {k: cfg[k] for k in ("title", "type", "attributes", "questions", "consent")},
@@ -207,10 +234,7 @@ class ListeningService:
         }  # fmt: skip
 
     def _trial(self, token: str, trial_id) -> dict:
-        try:
-            trial_id = int(trial_id)
-        except (TypeError, ValueError):
-            raise ListeningError("trial_id must be a number.", 422) from None
+        trial_id = _trial_id(trial_id)
         rows = self.store.query(
             "SELECT t.*, sa.duration AS dur_a, sb.duration AS dur_b FROM trials t "
             "JOIN stimuli sa ON sa.name = t.stimulus_a LEFT JOIN stimuli sb ON sb.name = t.stimulus_b "
@@ -225,27 +249,27 @@ class ListeningService:
         """Record that clip ``slot`` (A or B) started playing or reached its end, at the server's time."""
         if slot not in ("A", "B") or event not in ("play", "ended"):
             raise ListeningError("slot must be A or B and event play or ended.", 422)
-        try:
-            trial_id = int(trial_id)
-        except (TypeError, ValueError):
-            raise ListeningError("trial_id must be a number.", 422) from None
-        # One statement checks ownership and writes: the hot path of the listening test.
+        trial_id = _trial_id(trial_id)
+        # One statement checks that this is the participant's current trial and writes: the hot path.
         with self.store.transaction() as db:
             written = db.execute(
                 "INSERT INTO play_events (trial_id, participant, slot, event, at) "
-                "SELECT id, participant, ?, ?, ? FROM trials WHERE id = ? AND participant = ?",
-                [slot, event, self.clock(), trial_id, str(token)],
+                "SELECT id, participant, ?, ?, ? FROM (SELECT id, participant FROM trials t "
+                "WHERE t.participant = ? AND NOT EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) "
+                "ORDER BY t.position LIMIT 1) WHERE id = ?",
+                [slot, event, self.clock(), str(token), trial_id],
             ).rowcount
         if written != 1:
-            raise _forbidden()
+            self._trial(str(token), trial_id)  # someone else's trial: 403
+            raise ListeningError("This is not your current trial. Reload the page to continue.", 409)
 
     def answer(self, *, token: str, trial_id: int, values: dict) -> dict:
         """Store one trial's answers (every attribute) once; a repeat is acknowledged, not stored."""
         p = self._participant(token)
-        trial = self._trial(token, trial_id)
-        cfg = self.config(study_id=p["study_id"])
         if p["consent_at"] is None:
             raise ListeningError("Please give your consent first.", 409)
+        trial = self._trial(token, trial_id)
+        cfg = self.config(study_id=p["study_id"])
         allowed = {"A", "B", "tie"} if cfg["type"] == "preference" else {"1", "2", "3", "4", "5"}
         values = {str(k): str(v) for k, v in (values or {}).items()}
         for attribute in cfg["attributes"]:
@@ -255,8 +279,15 @@ class ListeningService:
         with self.store.transaction() as db:
             if db.execute("SELECT 1 FROM answers WHERE trial_id = ? LIMIT 1", [trial["id"]]).fetchone():
                 return {"stored": False, "duplicate": True}
+            # Only what was played after the previous answer counts for this one.
+            since = db.execute(
+                "SELECT MAX(a.answered_at) FROM trials t JOIN answers a ON a.trial_id = t.id "
+                "WHERE t.participant = ? AND t.position < ?",
+                [token, trial["position"]],
+            ).fetchone()[0]
             events = db.execute(
-                "SELECT slot, event, at FROM play_events WHERE trial_id = ? ORDER BY at", [trial["id"]]
+                "SELECT slot, event, at FROM play_events WHERE trial_id = ? AND at >= ? ORDER BY at",
+                [trial["id"], since if since is not None else float("-inf")],
             ).fetchall()
             first_play = self._check_listened(
                 trial, events, now, slots=("A", "B") if trial["stimulus_b"] else ("A",)
@@ -303,19 +334,23 @@ class ListeningService:
             first_play[slot] = plays[0]
         return first_play
 
-    def stimulus_path(self, *, token: str, name: str) -> str:
-        """The file of a clip in one of this participant's own trials, from the study folder only."""
-        p = self._participant(token)
-        if not STIMULUS_NAME.match(str(name)):
+    def stimulus_path(self, *, token: str, trial_id, slot: str) -> str:
+        """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials."""
+        self._participant(token)
+        column = SLOTS.get(str(slot))
+        try:
+            trial_id = _trial_id(trial_id)
+        except ListeningError:
+            column = None
+        if column is None:
             raise ListeningError("No such clip.", 404)
-        own = self.store.query(
-            "SELECT 1 FROM trials WHERE participant = ? AND ? IN "
-            "(stimulus_a, stimulus_b, context_source, context_melody) LIMIT 1",
-            (token, name),
+        rows = self.store.query(
+            f"SELECT {column} AS name, study_id FROM trials WHERE id = ? AND participant = ?",
+            (trial_id, token),
         )
-        if not own:
+        if not rows or not STIMULUS_NAME.match(str(rows[0]["name"])):
             raise ListeningError("No such clip.", 404)
-        path = os.path.join(self.store.stimuli_dir(p["study_id"]), name)
+        path = os.path.join(self.store.stimuli_dir(rows[0]["study_id"]), rows[0]["name"])
         if not os.path.isfile(path):
             raise ListeningError("No such clip.", 404)
         return path
