@@ -222,6 +222,32 @@ def test_a_huge_or_infinite_trial_id_is_a_422_not_a_500(server):
             assert response.status_code == 422, (path, raw, response.text)
 
 
+def test_the_routes_do_their_store_work_off_the_event_loop():
+    import asyncio
+
+    from fastapi.testclient import TestClient
+
+    def on_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    class Probe:
+        def state(self, *, token):
+            return {"on_loop": on_loop()}
+
+        def event(self, **_):
+            assert not on_loop()
+
+    app = FastAPI()
+    app.include_router(build_router(service=Probe()))
+    with TestClient(app) as client:
+        assert client.get("/listening/api/state").json() == {"on_loop": False}
+        assert client.post("/listening/api/event", json={}).json() == {"ok": True}
+
+
 def test_admin_routes_answer_nothing_without_the_configured_token(server, monkeypatch):
     client, _, _ = server
     monkeypatch.delenv("SONGBRIDGE_ADMIN_TOKEN", raising=False)
