@@ -101,3 +101,11 @@ def test_screening_flags_failed_catches_straight_lining_and_fast_decisions_and_r
     text = Path(report).read_text()
     assert "Screened listeners removed" in text and "![bradley-terry](bradley_terry_kept.png)" in text
     assert (tmp_path / "preference_all.png").stat().st_size > 1000
+
+
+def test_straight_lining_counts_trials_not_answer_rows(rng):
+    data = votes(rng, {"a": 1, "b": 1}, listeners=1, per_listener=4).assign(value="A")  # four trials
+    one_trial = pd.concat([data.iloc[:1].assign(attribute=a) for a in ("w", "x", "y", "z")])  # four rows
+    answers = pd.concat([data, one_trial.assign(participant="solo")])
+    screen = screening(answers=answers, rules={}).set_index("participant")
+    assert screen.loc["p0", "straight_lining"] and not screen.loc["solo", "straight_lining"]

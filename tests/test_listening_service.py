@@ -3,6 +3,7 @@ and listener ids agree across the exported tables."""
 
 import pytest
 
+from evaluation.listening.analysis import screening
 from evaluation.listening.assign import plan_listener
 from evaluation.listening.export import answers_frame, progress_by_listener, studies
 from evaluation.listening.service import ListeningError, ListeningService
@@ -82,3 +83,23 @@ def test_listener_ids_agree_between_answers_and_progress(service):
     by_value = frame.drop_duplicates("value").set_index("value")["participant"]
     assert by_value["A"] == progress.loc[1, "listener"] == "L0002"
     assert by_value["B"] == progress.loc[0, "listener"] == "L0001"
+
+
+def test_playing_a_and_b_at_once_is_screened_as_faster_than_the_clips(service):
+    attributes = service.config(study_id="demo")["attributes"]
+    for together in (True, False):
+        token = service.start(study_id="demo")
+        service.consent(token=token, profile=PROFILE)
+        for trial in trials_of(service, token):
+            if together:  # both clips at once: each "ended" after its length, the pair in half the time
+                for kind in ("play", "ended"):
+                    for slot in ("A", "B"):
+                        service.event(token=token, trial_id=trial["id"], slot=slot, event=kind)
+                    service.clock.advance(1.05 if kind == "play" else 0)
+                service.answer(token=token, trial_id=trial["id"], values=dict.fromkeys(attributes, "tie"))
+            else:
+                listen_and_answer(service, token, trial["id"], value="tie")
+    frame = answers_frame(store=service.store, study_id="demo")
+    screen = screening(answers=frame, rules=service.config(study_id="demo")["screening"])
+    fast = screen.set_index("participant")["fast_decisions"].to_dict()
+    assert fast == {"L0001": 5, "L0002": 0}  # every trial but the practice one of L0001

@@ -3,7 +3,8 @@
 Input is the tidy answer table of :func:`evaluation.listening.export.answers_frame`, one row per
 (trial, attribute): participant, kind (practice/test/catch), item, attribute, value (A/B/tie or 1–5),
 system_a, system_b (what was shown in positions A and B), first_played (A/B), decision_s (answer time
-minus first play) and min_listen_s (the longer clip's duration).
+minus first play) and min_listen_s (the trial's clips' durations summed: the least time in which a
+listener hears A and then B to the end).
 """
 
 from __future__ import annotations
@@ -183,8 +184,14 @@ def position_bias(*, answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def screening(*, answers: pd.DataFrame, rules: dict) -> pd.DataFrame:
-    """Per listener: failed catch trials, one answer everywhere, decisions faster than the clips; and
-    whether the listener is screened out by the study's rules (reported, never deleted)."""
+    """Per listener: failed catch trials, one answer everywhere (over at least four test trials),
+    decisions faster than the clips; and whether the listener is screened out by the study's rules
+    (reported, never deleted).
+
+    "Faster than the clips" compares the decision time (answer minus first play) with
+    ``min_listen_ratio × min_listen_s``, the clips' durations summed: the server already refuses an
+    answer before the longer clip could have ended, so only a listener who played A and B at the same
+    time (or skipped through them) can decide sooner than hearing one after the other takes."""
     rows = []
     for participant, group in answers.groupby("participant", sort=True):
         catches = group[group["kind"] == "catch"].drop_duplicates("trial_id")
@@ -195,7 +202,7 @@ def screening(*, answers: pd.DataFrame, rules: dict) -> pd.DataFrame:
             if wrong:
                 failed_trials.add(row["trial_id"])
         tests = group[group["kind"] == "test"]
-        straight = tests["value"].nunique() == 1 and len(tests) >= 4
+        straight = tests["value"].nunique() == 1 and tests["trial_id"].nunique() >= 4
         per_trial = group[group["kind"] != "practice"].drop_duplicates("trial_id")
         ratio = float(rules.get("min_listen_ratio", 1.0))
         fast = int((per_trial["decision_s"] < ratio * per_trial["min_listen_s"] - 1e-6).sum())

@@ -11,7 +11,7 @@ from evaluation.listening.store import Store
 
 ANSWERS_SQL = """
 SELECT a.participant, a.trial_id, t.position, t.kind, t.item, a.attribute, a.value, a.system_a, a.system_b,
-       a.first_played, a.decision_s, MAX(sa.duration, COALESCE(sb.duration, 0)) AS min_listen_s,
+       a.first_played, a.decision_s, sa.duration + COALESCE(sb.duration, 0) AS min_listen_s,
        t.expected, a.answered_at, a.study_hash, p.profile, p.seq
 FROM answers a JOIN trials t ON t.id = a.trial_id JOIN participants p ON p.token = a.participant
 JOIN stimuli sa ON sa.name = t.stimulus_a LEFT JOIN stimuli sb ON sb.name = t.stimulus_b
