@@ -28,13 +28,23 @@ def app_url(tmp_path, monkeypatch):
         app.close()
 
 
-def listen_and_answer(page) -> None:
+def listen_and_answer(page, held=None) -> None:
     page.wait_for_selector(".sb-submit")
     assert page.is_disabled(".sb-submit")
     page.click(".sb-clips .sb-player:nth-child(1) button")
     page.click(".sb-clips .sb-player:nth-child(2) button")
     for name in ATTRIBUTES:
         page.check(f"input[name={name}][value=tie]")
+    if held is not None:  # both clips ended, their reports not yet stored: Next must wait for them
+        for _ in range(200):
+            if len(held) == 2:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 2, "both clips should have reported ended"
+        page.wait_for_timeout(300)
+        assert page.is_disabled(".sb-submit")
+        for route in held:
+            route.continue_()
     page.wait_for_function("!document.querySelector('.sb-submit').disabled", timeout=10000)
 
 
@@ -50,6 +60,15 @@ def test_a_listener_completes_the_study_in_a_browser_and_resumes_after_a_reload(
         )
         page = browser.new_page()
         page.set_default_timeout(30000)
+        held = []  # the first trial's "ended" reports, held back until the test lets them through
+
+        def hold_ended(route):
+            if route.request.post_data_json.get("event") == "ended" and len(held) < 2:
+                held.append(route)
+            else:
+                route.continue_()
+
+        page.route("**/listening/api/event", hold_ended)
         page.goto(f"{url}/?study=demo")
         page.wait_for_selector(".sb-agree")
         assert "&p=" in page.url  # the link now carries the participant token
@@ -61,7 +80,7 @@ def test_a_listener_completes_the_study_in_a_browser_and_resumes_after_a_reload(
         page.click(".sb-start")
         headings = []
         for trial in range(4):  # familiarization, two trials, one catch trial
-            listen_and_answer(page)
+            listen_and_answer(page, held if trial == 0 else None)
             headings.append(page.inner_text(".sb-study h3"))
             if trial == 1:
                 page.reload()  # a lost page resumes at this same, unanswered trial

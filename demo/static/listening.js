@@ -82,13 +82,13 @@
     playing.push(audio);
     const button = box.querySelector("button");
     const bar = box.querySelector("progress");
-    const report = (event) => slot && call("/event", { token, trial_id: trialId, slot, event }).catch(() => {});
+    const report = (event) => slot ? call("/event", { token, trial_id: trialId, slot, event }).catch(() => {}) : Promise.resolve();
     button.onclick = () => {
       if (audio.paused) { audio.currentTime = 0; audio.play(); } else { audio.pause(); audio.currentTime = 0; button.textContent = `▶ Play ${label}`; }
     };
     audio.addEventListener("play", () => { button.textContent = `■ Stop ${label}`; report("play"); });
     audio.addEventListener("timeupdate", () => { bar.value = audio.duration ? audio.currentTime / audio.duration : 0; });
-    audio.addEventListener("ended", () => { button.textContent = `▶ Play ${label}`; bar.value = 1; report("ended"); done && done(); });
+    audio.addEventListener("ended", () => { button.textContent = `▶ Play ${label}`; bar.value = 1; report("ended").finally(() => done && done()); });
     return box;
   }
 
