@@ -1,7 +1,7 @@
 """``python -m evaluation.listening init|status|export|analyze|backup`` — the study's command line.
 
 Settings come from the environment: SONGBRIDGE_DATA_DIR (default ./data, /data on a Space) and
-SONGBRIDGE_JOURNAL_MODE (WAL, or DELETE on network storage).
+SONGBRIDGE_JOURNAL_MODE (WAL, or DELETE on network storage; unset, the database keeps its mode).
 """
 
 from __future__ import annotations
