@@ -116,12 +116,17 @@ def mel_cepstrum_from_envelope(
 def mel_cepstrum(audio: Audio, *, order: int = MCEP_ORDER, alpha: float = MCEP_ALPHA) -> np.ndarray:
     """Mel-cepstra (T, order + 1) of the WORLD CheapTrick envelopes (5 ms frames) at 22.05 kHz, with the
     frames more than ``MCD_SILENCE_DB`` under the loudest one removed."""
-    from models.dsp import world
+    import pyworld
 
-    params = world.analyse(features.to_rate(audio, MCEP_SAMPLE_RATE))
-    energy_db = 10 * np.log10(params.sp.sum(axis=1) + 1e-20)
+    from models.dsp.world import FRAME_MS
+
+    # The envelope half of models.dsp.world.analyse: the aperiodicity (D4C) is not needed here.
+    signal = features.to_rate(audio, MCEP_SAMPLE_RATE)
+    track = features.f0(signal, method="fast", hop_s=FRAME_MS / 1000)
+    envelope = pyworld.cheaptrick(signal.samples.astype(np.float64), track.hz, track.times, signal.sr)
+    energy_db = 10 * np.log10(envelope.sum(axis=1) + 1e-20)
     loud = energy_db >= energy_db.max() - MCD_SILENCE_DB
-    return mel_cepstrum_from_envelope(envelope=params.sp[loud], order=order, alpha=alpha)
+    return mel_cepstrum_from_envelope(envelope=envelope[loud], order=order, alpha=alpha)
 
 
 def mcd_from_cepstra(*, reference: np.ndarray, estimate: np.ndarray, align: bool = True) -> float:
