@@ -67,7 +67,8 @@ def lsd_icassp(reference: Audio, estimate: Audio) -> float:
 
 
 def lsd_db(reference: Audio, estimate: Audio) -> float:
-    """Log-spectral distance in dB (the common speech-enhancement form; ARCHITECTURE.md ``lsd_db``):
+    """Log-spectral distance in dB (ARCHITECTURE.md ``lsd_db``; the RMS-over-bins form of speech bandwidth
+    extension and enhancement work, e.g. Kuleshov et al. 2017, and of AlignSTS's unused ``lsd1``):
     L = 20·log10(|S| + 1e-8) with the STFT, band and truncation of :func:`lsd_icassp`;
     per frame sqrt(mean_bins (L_ref − L_est)²); mean over frames.
     """

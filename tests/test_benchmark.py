@@ -77,6 +77,7 @@ def test_parse_settings():
     with pytest.raises(ValueError, match=r"converter\.field=value"):
         parse_settings(["mode=dur"])
     assert main(["--corpus", "x", "--out", "y", "--set", "no-such.field=1"]) == 2
+    assert main(["--real", "/nonexistent/manifest.jsonl", "--out", "y"]) == 2
 
 
 def test_benchmark_runs_end_to_end_on_a_tiny_corpus_and_a_real_voice_set(corpus, tmp_path, capsys):

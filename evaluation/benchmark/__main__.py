@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from evaluation.benchmark import items as item_sources
@@ -85,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
         pools.append((f"corpus {args.split}", corpus, converters + references))
     if args.real:
+        if not os.path.isfile(args.real):
+            print(
+                f"error: no real-voice manifest at {args.real} (it is committed with the real-voice set)",
+                file=sys.stderr,
+            )
+            return 2
         real = item_sources.real_items(args.real, limit=args.limit)
         floor = [
             s

@@ -67,9 +67,10 @@ def run_set(
                 start = time.perf_counter()
                 try:
                     output = system.produce(item)
-                except SongbridgeError as error:  # the converter refused this input: record why
+                except Exception as error:  # one failing item must not lose a long run: record why
                     row = _row(set_name, system.name, system.kind, system.task, item, None, math.nan)
-                    row["error"] = str(error)
+                    row["error"] = str(error) if isinstance(error, SongbridgeError) else repr(error)
+                    bar.write(f"{system.name} failed on {item.id}: {row['error']}", file=sys.stderr)
                     rows.append(row)
                     bar.update()
                     continue
