@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         rows += run.run_set(set_name=set_name, items=items, systems=rows_systems, progress=not args.quiet)
         for system in rows_systems:
-            if system.name not in rtf and system.standard is not None:
+            if system.name not in rtf and system.standard is not None and args.rtf_runs > 0:
+                if not args.quiet:
+                    print(f"RTF of {system.name} ({args.rtf_runs} runs) …", file=sys.stderr, flush=True)
                 rtf[system.name] = run.standard_rtf(system, items, args.rtf_runs)
     if args.external:
         external, names_found = item_sources.external_items(args.external)

@@ -70,7 +70,8 @@ def markdown(frame, rtf: dict[str, float]) -> str:
     for (set_name, task), group in frame.groupby(["set", "task"], sort=False):
         columns = [c for c in ORDER[task] if group[c].notna().any()]
         items = group["item"].nunique()
-        parts.append(f"### {set_name}: {task} ({items} items; mean ± 95 % CI)\n")
+        noun = "item" if items == 1 else "items"
+        parts.append(f"### {set_name}: {task} ({items} {noun}; mean ± 95 % CI)\n")
         header = ["System", *(f"{COLUMNS[c][0]} {COLUMNS[c][1]}" for c in columns), "RTF ↓", "n"]
         parts.append("| " + " | ".join(header) + " |")
         parts.append("|" + "---|" * len(header))
@@ -98,7 +99,8 @@ def write(rows: list[dict], rtf: dict[str, float], out: str, *, rtf_runs: int = 
         f"RTF: wall seconds ÷ output seconds, median of {rtf_runs} after a warm-up, on a 10 s melody with "
         "5 s of speech (speech→singing) or a 10 s input; ceiling rows time the vocoder's copy synthesis; "
         "— where not timed. "
-        "LSD and MCD need a true target; the real-voice set has none. Definitions: ARCHITECTURE.md, "
+        "LSD and MCD need a true target; the real-voice set has none (there the singing floor is the input "
+        "as it is: no target length to stretch to). Definitions: ARCHITECTURE.md, "
         "evaluation/metrics.py.\n"
     )
     text = markdown(frame, rtf) + "\n" + notes if len(frame) else "No outputs were scored.\n"
