@@ -36,6 +36,18 @@ def build_app(services: DemoServices) -> gr.Blocks:
             )
             converter_tab(
                 services,
+                ["parekh-mtl", "parekh-mse", "parekh-b2"],
+                title="Speech → Singing (ICASSP 2020)",
+                intro="The encoder–decoder of Parekh, Rao & Yang (ICASSP 2020): the speech is stretched to the "
+                "melody's length, and a network that sees its spectrogram and an image of the melody predicts "
+                "the singing spectrogram; Griffin-Lim gives the waveform. **P-MTL** also learned to recognise "
+                "the sung phones, **P-MSE** did not, **Baseline 2** lacks instance norm and skip connections "
+                "(the three systems of the paper's listening test). Trained here on a small synthetic corpus at "
+                "a quarter of the paper's width: expect muffled, robotic singing — see the model cards.",
+                examples="speech_",
+            )
+            converter_tab(
+                services,
                 ["world-s2s"],
                 title="Singing → Speech (WORLD)",
                 intro="Turn singing into speech-like audio, the baselines of the flow-based singing-to-speech "

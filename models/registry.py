@@ -124,6 +124,22 @@ BUILTIN = [
         description="model-based baselines: speech-like intonation (nodur), and shortened vowels too (dur)",
         factory="models.dsp.world_s2s:WorldSingingToSpeech",
     ),
+    *(
+        ConverterSpec(
+            name=f"parekh-{short}",
+            task=Task.SPEECH_TO_SINGING,
+            title=f"Speech → Singing (ICASSP 2020, {label})",
+            description=f"encoder–decoder of Parekh, Rao & Yang (ICASSP 2020), {label}; trained on the synthetic "
+            "corpus, Griffin-Lim output",
+            factory="models.parekh.converter:ParekhConverter",
+            checkpoint=f"parekh-{variant}.pt",
+        )
+        for short, variant, label in (
+            ("mtl", "p-mtl", "P-MTL: with the phoneme head"),
+            ("mse", "p-mse", "P-MSE"),
+            ("b2", "b2", "Baseline 2: no instance norm, no skips"),
+        )
+    ),
 ]
 
 

@@ -1,8 +1,9 @@
 """The rows of a benchmark table: registered converters, and the reference rows that bound them.
 
 Ceiling (like the ICASSP 2020 paper's autoencoder row): the true target analysed and resynthesized by each
-vocoder. Floor: the input uniformly stretched to the target's length (speech→singing: the input speech;
-singing→speech: the input singing), or to the melody's length where there is no true target.
+vocoder. Floors (evaluation/floors.py, ARCHITECTURE.md "Trained means trained"): the input uniformly
+stretched to the target's length (speech→singing: the input speech; singing→speech: the input singing),
+or to the melody's length where there is no true target; for speech→singing also a sine at the notes.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from evaluation import floors
 from evaluation.benchmark.items import Item
 from evaluation.benchmark.rtf import INPUT_SECONDS, SPEECH_SECONDS, standard_melody, tiled
 from evaluation.benchmark.scoring import reference_of, source_of
-from models import features, vocoders
+from models import vocoders
 from models.base import Task, make_options
 from models.features import Audio
 from models.registry import Registry
@@ -100,6 +102,16 @@ def reference_systems(task: Task, vocoder_names: list[str]) -> list[System]:
             System(f"true {target} via {vocoder_name} (ceiling)", "ceiling", task, produce, standard)
         )
 
+    def sine(item: Item) -> Audio | None:
+        reference = reference_of(item, task)
+        if not item.notes:
+            return None
+        sr = reference.sr if reference is not None else item.speech.sr
+        seconds = reference.duration if reference is not None else item.melody.duration
+        return floors.sine_at_notes(
+            [(n.midi, n.onset, n.duration) for n in item.notes], int(round(seconds * sr)), sr
+        )
+
     def stretched(item: Item) -> Audio | None:
         source, reference = source_of(item, task), reference_of(item, task)
         if source is None:
@@ -110,8 +122,10 @@ def reference_systems(task: Task, vocoder_names: list[str]) -> list[System]:
             n = int(round(item.melody.duration * source.sr))
         else:
             return source  # nothing to stretch to: the input as it is
-        return features.stretch_to_length(source, n)
+        return floors.stretched_input(source, n)
 
     source_name = "speech" if task == Task.SPEECH_TO_SINGING else "singing"
     systems.append(System(f"input {source_name}, uniformly stretched (floor)", "floor", task, stretched))
+    if task == Task.SPEECH_TO_SINGING:
+        systems.append(System("sine at the notes (floor)", "floor", task, sine))
     return systems

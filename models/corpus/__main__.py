@@ -1,0 +1,60 @@
+"""Command line of the corpus tools.
+
+python -m models.corpus build --out DIR --hours H --seed S [--pairs N] [--workers W]
+python -m models.corpus stats DIR [--sample 20]
+python -m models.corpus nus48e --root NUS-48E --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from models.errors import SongbridgeError
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["nus48e"]:  # its own parser (models.corpus.nus48e) reads the rest
+        from models.corpus import nus48e
+
+        return nus48e.main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m models.corpus", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("build", help="generate (or resume) the synthetic paired corpus")
+    make.add_argument("--out", required=True, help="corpus folder (an existing one is resumed)")
+    size = make.add_mutually_exclusive_group()
+    size.add_argument(
+        "--hours", type=float, default=1.0, help="paired audio to make, speech + singing (default 1)"
+    )
+    size.add_argument("--pairs", type=int, help="number of pairs instead of --hours")
+    make.add_argument("--seed", type=int, default=0)
+    make.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    show = commands.add_parser("stats", help="speed, phone agreement, pitch accuracy, determinism")
+    show.add_argument("corpus")
+    show.add_argument("--sample", type=int, default=20, help="pairs re-tracked for pitch accuracy")
+    show.add_argument("--rebuild", type=int, default=8, help="pairs rebuilt to check determinism")
+    commands.add_parser("nus48e", help="cut NUS-48E into the same manifest (--root DIR --out DIR)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            from models.corpus.build import build, pairs_for_hours
+
+            n = args.pairs if args.pairs is not None else pairs_for_hours(args.hours)
+            done = build(out=args.out, n_pairs=n, seed=args.seed, workers=args.workers)
+            print(
+                f"{done.pairs} pairs ({done.dropped} dropped), {done.hours:.2f} h, {done.wall_s:.0f} s; "
+                f"manifest sha256 {done.manifest_sha256}"
+            )
+        else:
+            from models.corpus.stats import report, stats
+
+            print(report(stats(args.corpus, sample=args.sample, rebuild=args.rebuild)))
+    except SongbridgeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The ICASSP 2020 encoder–decoder as a Songbridge converter (one per bundled variant checkpoint).
+
+Inference as in the paper: silence removal, uniform phase-vocoder stretch of the speech to the melody's
+length, the network, negative outputs clipped, |S| = e^Ŷ − 1, then Griffin-Lim on |S|^1.2. The melody
+image is drawn from the target notes' singing F0 (with vibrato, as the training images came from sung
+F0), in the image kind the checkpoint was trained with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from models import features
+from models.base import (
+    Audio,
+    ConversionResult,
+    ProgressFn,
+    StageTimer,
+    Task,
+    analysed_result,
+    load_checkpoint,
+    option,
+)
+from models.dsp.sing_f0 import F0Style, singing_f0
+from models.dsp.world import match_level
+from models.errors import MelodyError
+from models.melody import Melody
+from models.parekh.data import SPEC, melody_image, speech_input
+from models.parekh.model import ParekhConfig, ParekhSTS
+from models.vocoders import GriffinLim
+
+GL_POWER = 1.2  # the paper's sharpening of harmonics before phase reconstruction
+
+
+@dataclass(frozen=True)
+class ParekhOptions:
+    griffinlim_iterations: int = option(
+        32,
+        "Griffin-Lim iterations (the paper used 40); time grows linearly.",
+        label="Griffin-Lim iterations",
+        minimum=1,
+        maximum=256,
+        step=1,
+        advanced=True,
+    )
+    vibrato_extent_cents: float = option(
+        35.0,
+        "Vibrato drawn into the melody image the network follows (0 for flat notes).",
+        label="Vibrato depth (cents)",
+        minimum=0.0,
+        maximum=100.0,
+        step=5.0,
+    )
+
+
+class ParekhConverter:
+    task = Task.SPEECH_TO_SINGING
+    needs_melody = True
+    Options = ParekhOptions
+
+    def __init__(self, checkpoint_path: str):
+        checkpoint = load_checkpoint(checkpoint_path, model="parekh", feature_spec=SPEC)
+        self.variant = checkpoint.config["variant"]
+        self.name = f"parekh-{self.variant}"
+        self.image_kind = checkpoint.config["melody_image"]
+        self.model = ParekhSTS(ParekhConfig(**checkpoint.config["model"]))
+        self.model.load_state_dict(checkpoint.state_dict, strict=True)
+        self.model.eval()
+        self.train_info = checkpoint.train
+
+    @torch.inference_mode()
+    def singing_spectrogram(
+        self, speech: Audio, melody: Melody, *, vibrato_cents: float = 35.0
+    ) -> np.ndarray:
+        """(F, T) predicted log(1 + |S|) of ``speech`` sung to ``melody`` (16 kHz, 16 ms frames)."""
+        hop = SPEC.hop_length
+        n_samples = int(round(melody.duration * SPEC.sample_rate / hop)) * hop
+        x = speech_input(features.to_rate(speech, SPEC.sample_rate), n_samples)
+        f0 = singing_f0(
+            melody, x.shape[1], hop / SPEC.sample_rate, F0Style(vibrato_extent_cents=vibrato_cents)
+        )
+        image = melody_image(f0, self.image_kind)
+        y, _ = self.model(torch.from_numpy(x)[None], torch.from_numpy(image)[None])
+        return y[0].clamp_min(0).numpy()
+
+    def convert(
+        self,
+        audio: Audio,
+        *,
+        melody: Melody | None = None,
+        options: ParekhOptions | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ConversionResult:
+        if melody is None:
+            raise MelodyError(
+                "This converter needs a target melody: choose a tune, type notes or upload MIDI."
+            )
+        melody = melody.validate()
+        options = options or ParekhOptions()
+        timer = StageTimer(progress, stages=3)
+        with timer("network"):
+            predicted = self.singing_spectrogram(audio, melody, vibrato_cents=options.vibrato_extent_cents)
+        with timer("Griffin-Lim"):
+            vocoder = GriffinLim(spec=SPEC, n_iter=options.griffinlim_iterations, power=GL_POWER)
+            sung = vocoder.synthesize(predicted)
+            source = features.to_rate(audio, SPEC.sample_rate)
+            output = Audio(match_level(sung.samples, source.samples), sung.sr)
+        with timer("plots"):
+            result = analysed_result(source, output, target_f0=melody.contour())
+        result.timings = timer.timings
+        result.notes.append(
+            f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "
+            f"on synthetic pairs; Griffin-Lim {options.griffinlim_iterations} iterations on |S|^{GL_POWER}."
+        )
+        return result

@@ -1,0 +1,120 @@
+"""The ICASSP 2020 encoder–decoder: shapes, variants, melody images, training loop, checkpoint, converter."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from models.melody import parse_note_text
+from models.parekh.converter import ParekhConverter
+from models.parekh.data import Example, melody_image
+from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
+from models.parekh.train import VARIANTS, ParekhTask, shift_frequency
+from models.training.loop import TrainConfig, train
+
+SMALL = {"width_divisor": 16}  # tests run a narrow copy; the architecture is the same
+
+
+@pytest.mark.parametrize("frames", [1, 37, 129])
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_every_variant_maps_any_length_back_to_itself(variant, frames):
+    cfg = ParekhConfig(**{**VARIANTS[variant].model.to_dict(), **SMALL})
+    model = ParekhSTS(cfg).eval()
+    with torch.inference_mode():
+        out, phones = model(torch.rand(2, 513, frames), torch.zeros(2, 513, frames))
+    assert out.shape == (2, 513, frames)
+    assert torch.isfinite(out).all()
+    assert (phones is None) == (not cfg.phone_head)
+    if phones is not None:
+        assert phones.shape == (2, cfg.n_phones, frames)
+
+
+def test_full_width_matches_the_paper_scale_and_the_bundle_is_a_quarter():
+    assert 12e6 <= parameter_count(ParekhSTS(ParekhConfig(width_divisor=1))) <= 14e6
+    assert 1.0e6 <= parameter_count(ParekhSTS(ParekhConfig())) <= 1.6e6
+
+
+def test_baseline_one_ignores_the_melody():
+    model = ParekhSTS(ParekhConfig(use_melody=False, phone_head=False, **SMALL)).eval()
+    x = torch.rand(1, 513, 16)
+    with torch.inference_mode():
+        a, _ = model(x, torch.zeros(1, 513, 16))
+        b, _ = model(x, torch.ones(1, 513, 16))
+    assert torch.equal(a, b)
+
+
+def test_binary_image_cannot_separate_low_notes_but_the_harmonic_image_can():
+    low_c, low_c_sharp = np.full(4, 130.8), np.full(4, 138.6)
+    assert np.array_equal(melody_image(low_c), melody_image(low_c_sharp))  # one 15.6 Hz bin
+    assert not np.array_equal(melody_image(low_c, "harmonics"), melody_image(low_c_sharp, "harmonics"))
+    image = melody_image(np.array([0.0, 220.0]))
+    assert image[:, 0].sum() == 1 and image[-1, 0] == 1  # unvoiced: the last row
+    assert image[int(220 * 1024 / 16000), 1] == 1
+
+
+def test_frequency_shift_moves_a_peak_by_an_octave():
+    x = torch.zeros(1, 513, 3)
+    x[0, 100] = 1.0
+    up = shift_frequency(x, torch.tensor([12.0]))
+    assert int(up[0, :, 0].argmax()) == 200
+    assert torch.equal(shift_frequency(x, torch.tensor([0.0])), x)
+
+
+def _toy_examples(n: int = 3, frames: int = 160) -> list[Example]:
+    rng = np.random.default_rng(0)
+    out = []
+    for i in range(n):
+        f0 = np.full(frames, 110.0 * (i + 1), dtype=np.float32)
+        singing = np.full((513, frames), 0.5, np.float16)
+        singing[int(f0[0] * 1024 / 16000) :: int(f0[0] * 1024 / 16000)] = 2.0  # a harmonic comb
+        speech = (rng.random((513, frames)) * 0.5).astype(np.float16)
+        out.append(Example(speech, singing, f0, rng.integers(0, 41, frames)))
+    return out
+
+
+def _tiny_task(variant: str = "p-mtl") -> ParekhTask:
+    task = ParekhTask(VARIANTS[variant], _toy_examples(), corpus_info={"manifest_sha256": "toy"})
+    task.model = ParekhSTS(ParekhConfig(**{**VARIANTS[variant].model.to_dict(), **SMALL}))
+    task.variant = VARIANTS[variant].__class__(**{**VARIANTS[variant].__dict__, "model": task.model.cfg})
+    return task
+
+
+def test_loss_falls_on_a_tiny_batch_and_training_resumes(tmp_path):
+    task = _tiny_task()
+    cfg = TrainConfig(steps=40, batch=4, lr=0.003, log_every=5, save_every=20, seed=1, threads=1)
+    summary = train(task, cfg, out=str(tmp_path), progress=False)
+    with open(tmp_path / "parekh-p-mtl.log.jsonl") as log:
+        rows = [json.loads(line) for line in log]
+    assert summary["steps"] == 40 and rows[-1]["step"] == 40
+    assert rows[-1]["mse"] < 0.5 * rows[0]["mse"]
+    assert "ce" in rows[0]
+    resumed = train(
+        _tiny_task(), TrainConfig(**{**cfg.__dict__, "steps": 45}), out=str(tmp_path), progress=False
+    )
+    assert resumed["steps"] == 45
+    with open(tmp_path / "parekh-p-mtl.log.jsonl") as log:
+        assert [json.loads(line)["step"] for line in log][-2:] == [40, 45]
+
+
+def test_checkpoint_round_trip_and_end_to_end_conversion(tmp_path, write_wav):
+    task = _tiny_task("p-mse")
+    path = str(tmp_path / "parekh-p-mse.pt")
+    task.save(path, train_info={"steps": 0})
+    converter = ParekhConverter(path)
+    assert converter.name == "parekh-p-mse"
+    x, image = torch.rand(1, 513, 24), torch.zeros(1, 513, 24)
+    with torch.inference_mode():
+        assert torch.equal(converter.model(x, image)[0], task.model.eval()(x, image)[0])
+    from models.features import load_audio
+
+    speech = load_audio(
+        os.path.join(os.path.dirname(__file__), "..", "examples", "speech_arctic_slt_a0009.wav")
+    )
+    melody = parse_note_text("tempo=120: C4/4 D4/4 E4/4 r/8 G4/2")
+    result = converter.convert(speech, melody=melody, options=converter.Options(griffinlim_iterations=2))
+    assert abs(result.audio.duration - melody.duration) < 0.05
+    assert np.isfinite(result.audio.samples).all()
