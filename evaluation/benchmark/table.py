@@ -95,10 +95,14 @@ def write(rows: list[dict], rtf: dict[str, float], out: str, *, rtf_runs: int = 
     frame = pd.DataFrame(rows)
     csv_path, md_path = os.path.join(out, "results.csv"), os.path.join(out, "table.md")
     frame.to_csv(csv_path, index=False)
-    notes = (
+    timing = (
         f"RTF: wall seconds ÷ output seconds, median of {rtf_runs} after a warm-up, on a 10 s melody with "
         "5 s of speech (speech→singing) or a 10 s input; ceiling rows time the vocoder's copy synthesis; "
         "— where not timed. "
+        if rtf_runs > 0
+        else "RTF not measured (--rtf-runs 0). "
+    )
+    notes = timing + (
         "LSD and MCD need a true target; the real-voice set has none (there the singing floor is the input "
         "as it is: no target length to stretch to). Definitions: ARCHITECTURE.md, "
         "evaluation/metrics.py.\n"
