@@ -1,49 +1,244 @@
-"""Objective metrics, each computed the way the papers compute it (definitions in ARCHITECTURE.md)."""
+"""Objective metrics, each computed the way its source computes it (definitions in ARCHITECTURE.md).
+
+Spectral: ``lsd_icassp``, ``lsd_db``, ``mcd`` (mel-cepstral distortion with DTW). Pitch of an output:
+``pitch_scores`` (raw pitch / raw chroma accuracy by mir_eval, F0 RMSE in cents, voicing decision error).
+Intelligibility lives in :mod:`evaluation.intelligibility`, speaker similarity in :mod:`evaluation.speaker`.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
+from evaluation.dtw import dtw, pairwise_euclidean
 from models import features
-from models.features import LSD_STFT, Audio
+from models.features import LSD_STFT, Audio, F0Track
+from models.melody import Note, midi_to_hz
 
 #: Band of both LSD variants: STFT bins 7–219 at 16 kHz / 1024 points (109–3422 Hz), inclusive.
 LSD_BINS = slice(7, 220)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Log-spectral distances
+
+
 def _lsd_magnitudes(reference: Audio, estimate: Audio) -> tuple[np.ndarray, np.ndarray]:
-    ref = features.magnitude(features.to_rate(reference, LSD_STFT.sample_rate).samples, LSD_STFT)[LSD_BINS]
-    est = features.magnitude(features.to_rate(estimate, LSD_STFT.sample_rate).samples, LSD_STFT)[LSD_BINS]
+    def band(audio: Audio) -> np.ndarray:
+        spectrum = features.stft(features.to_rate(audio, LSD_STFT.sample_rate).samples, LSD_STFT)
+        return np.abs(spectrum[LSD_BINS]).astype(np.float64)  # |S| exactly, no floor under the root
+
+    ref, est = band(reference), band(estimate)
     n = min(ref.shape[1], est.shape[1])
     if n == 0:
         raise ValueError("LSD needs at least one frame in both signals")
-    return ref[:, :n].astype(np.float64), est[:, :n].astype(np.float64)
+    return ref[:, :n], est[:, :n]
+
+
+def lsd_from_magnitudes(*, reference: np.ndarray, estimate: np.ndarray, variant: str = "icassp") -> float:
+    """Either LSD on two magnitude spectrograms (bins, frames) already cut to the band and to equal length.
+
+    ``"icassp"``: mean over frames of sqrt(Σ_bins (ln(0.1 + |S_ref|) − ln(0.1 + |S_est|))²).
+    ``"db"``: mean over frames of sqrt(mean_bins (20·log10(|S_ref| + 1e-8) − 20·log10(|S_est| + 1e-8))²).
+    """
+    ref, est = np.asarray(reference, dtype=np.float64), np.asarray(estimate, dtype=np.float64)
+    if variant == "icassp":
+        diff = np.log(0.1 + ref) - np.log(0.1 + est)
+        return float(np.mean(np.sqrt(np.sum(diff**2, axis=0))))
+    if variant == "db":
+        diff = 20 * np.log10(ref + 1e-8) - 20 * np.log10(est + 1e-8)
+        return float(np.mean(np.sqrt(np.mean(diff**2, axis=0))))
+    raise ValueError(f"unknown LSD variant {variant!r}; use 'icassp' or 'db'")
 
 
 def lsd_icassp(reference: Audio, estimate: Audio) -> float:
-    """Log-spectral distance of the ICASSP 2020 code (Parekh, Rao, Yang), comparable to its Table 1.
+    """Log-spectral distance of the ICASSP 2020 code (Parekh, Rao, Yang, "Speech-to-singing conversion in
+    an encoder-decoder framework", its evaluation script), comparable in scale to its Table 1.
 
-    Both signals at 16 kHz; STFT n_fft = win = 1024, hop 128; L = ln(0.1 + |S|); bins 7–219;
-    per frame sqrt(Σ_bins (L_ref − L_est)²); mean over frames; frames truncated to the shorter signal.
+    Both signals at 16 kHz; |STFT| with n_fft = win = 1024 (Hann), hop 128; L = ln(0.1 + |S|); bins 7–219
+    (109–3422 Hz); per frame sqrt(Σ_bins (L_ref − L_est)²); mean over frames; frames truncated to the
+    shorter signal. Frames follow :func:`models.features.stft` (reflect pad (n_fft − hop) / 2).
     """
     ref, est = _lsd_magnitudes(reference, estimate)
-    diff = np.log(0.1 + ref) - np.log(0.1 + est)
-    return float(np.mean(np.sqrt(np.sum(diff**2, axis=0))))
+    return lsd_from_magnitudes(reference=ref, estimate=est, variant="icassp")
 
 
 def lsd_db(reference: Audio, estimate: Audio) -> float:
-    """Log-spectral distance in dB: L = 20·log10(|S| + 1e-8), the same STFT and band as :func:`lsd_icassp`,
-    per frame sqrt(mean_bins (L_ref − L_est)²), mean over frames.
+    """Log-spectral distance in dB (ARCHITECTURE.md ``lsd_db``; the RMS-over-bins form of speech bandwidth
+    extension and enhancement work, e.g. Kuleshov et al. 2017, and of AlignSTS's unused ``lsd1``):
+    L = 20·log10(|S| + 1e-8) with the STFT, band and truncation of :func:`lsd_icassp`;
+    per frame sqrt(mean_bins (L_ref − L_est)²); mean over frames.
     """
     ref, est = _lsd_magnitudes(reference, estimate)
-    diff = 20 * np.log10(ref + 1e-8) - 20 * np.log10(est + 1e-8)
-    return float(np.mean(np.sqrt(np.mean(diff**2, axis=0))))
+    return lsd_from_magnitudes(reference=ref, estimate=est, variant="db")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Mel-cepstral distortion
+
+#: 10·√2 / ln 10: turns a Euclidean distance of natural-log cepstra (c1…cM) into dB (Kubichek 1993).
+MCD_CONSTANT = 10.0 * math.sqrt(2.0) / math.log(10.0)
+MCEP_ORDER = 24
+#: all-pass constant whose warping approximates the mel scale at 22.05 kHz (SPTK's table of α by rate)
+MCEP_ALPHA = 0.455
+MCEP_SAMPLE_RATE = 22050
+#: frames more than this far under a signal's loudest frame are silence and left out of MCD
+MCD_SILENCE_DB = 40.0
+
+
+def mel_cepstrum_from_envelope(
+    *, envelope: np.ndarray, order: int = MCEP_ORDER, alpha: float = MCEP_ALPHA
+) -> np.ndarray:
+    """Mel-cepstra c0…c_order (T, order + 1) of power spectral envelopes (T, bins over 0…π).
+
+    The log amplitude L(ω) = ½·ln envelope is read on the all-pass-warped axis
+    ω̃ = ω + 2·atan(α·sin ω / (1 − α·cos ω)) (so ω = ω̃ − 2·atan(α·sin ω̃ / (1 + α·cos ω̃))), and
+    c_m = (1/π)·∫_0^π L(ω(ω̃))·cos(m·ω̃) dω̃ (trapezoid rule), i.e. L = c0 + 2·Σ_{m≥1} c_m·cos(m·ω̃):
+    the frequency-warped real cepstrum (Oppenheim & Johnson 1972), natural-log units as in SPTK.
+    """
+    envelope = np.asarray(envelope, dtype=np.float64)
+    n_bins = envelope.shape[1]
+    log_amp = 0.5 * np.log(np.maximum(envelope, 1e-20))
+    warped = np.linspace(0.0, np.pi, n_bins)
+    linear = warped - 2 * np.arctan(alpha * np.sin(warped) / (1 + alpha * np.cos(warped)))
+    position = np.clip(linear / np.pi * (n_bins - 1), 0, n_bins - 1)
+    lower = np.minimum(position.astype(int), n_bins - 2)
+    frac = position - lower
+    on_warped = log_amp[:, lower] * (1 - frac) + log_amp[:, lower + 1] * frac
+    weights = np.full(n_bins, np.pi / (n_bins - 1))
+    weights[[0, -1]] /= 2
+    basis = np.cos(np.arange(order + 1)[:, None] * warped[None, :]) * weights / np.pi
+    return on_warped @ basis.T
+
+
+def mel_cepstrum(audio: Audio, *, order: int = MCEP_ORDER, alpha: float = MCEP_ALPHA) -> np.ndarray:
+    """Mel-cepstra (T, order + 1) of the WORLD CheapTrick envelopes (5 ms frames) at 22.05 kHz, with the
+    frames more than ``MCD_SILENCE_DB`` under the loudest one removed."""
+    import pyworld
+
+    from models.dsp.world import FRAME_MS
+
+    # The envelope half of models.dsp.world.analyse: the aperiodicity (D4C) is not needed here.
+    signal = features.to_rate(audio, MCEP_SAMPLE_RATE)
+    track = features.f0(signal, method="fast", hop_s=FRAME_MS / 1000)
+    envelope = pyworld.cheaptrick(signal.samples.astype(np.float64), track.hz, track.times, signal.sr)
+    energy_db = 10 * np.log10(envelope.sum(axis=1) + 1e-20)
+    loud = energy_db >= energy_db.max() - MCD_SILENCE_DB
+    return mel_cepstrum_from_envelope(envelope=envelope[loud], order=order, alpha=alpha)
+
+
+def mcd_from_cepstra(*, reference: np.ndarray, estimate: np.ndarray, align: bool = True) -> float:
+    """MCD in dB: (10·√2 / ln 10) · mean over aligned frame pairs of sqrt(Σ_{m=1..M} (c_m − ĉ_m)²).
+
+    c0 (the level) is excluded. With ``align`` the pairs come from the DTW path (:func:`evaluation.dtw.dtw`)
+    on those same distances; without, frames are paired in order and the longer signal is truncated.
+    """
+    ref = np.asarray(reference, dtype=np.float64)[:, 1:]
+    est = np.asarray(estimate, dtype=np.float64)[:, 1:]
+    if not len(ref) or not len(est):
+        return float("nan")
+    if align:
+        distances = pairwise_euclidean(a=ref, b=est)
+        _, path = dtw(cost=distances)
+        per_pair = distances[path[:, 0], path[:, 1]]
+    else:
+        n = min(len(ref), len(est))
+        per_pair = np.sqrt(((ref[:n] - est[:n]) ** 2).sum(axis=1))
+    return float(MCD_CONSTANT * per_pair.mean())
+
+
+def mcd(reference: Audio, estimate: Audio, *, align: bool = True) -> float:
+    """Mel-cepstral distortion (dB) with DTW: 24 mel-cepstra (c1…c24, c0 excluded) of the WORLD envelopes
+    by all-pass warping with α = 0.455 at 22.05 kHz (:func:`mel_cepstrum`), constant 10·√2 / ln 10,
+    mean over the DTW path between the two signals' non-silent frames (:func:`mcd_from_cepstra`)."""
+    return mcd_from_cepstra(reference=mel_cepstrum(reference), estimate=mel_cepstrum(estimate), align=align)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pitch of an output
+
+
+@dataclass(frozen=True)
+class PitchScores:
+    """Pitch of an output against its target; NaN where nothing could be counted."""
+
+    rpa: float  # raw pitch accuracy (mir_eval), 50 cents
+    rca: float  # raw chroma accuracy (mir_eval), 50 cents, octave errors forgiven
+    f0_rmse_cents: float  # over frames voiced in both
+    vde: float  # voicing decision error: share of frames whose voiced/unvoiced call differs
+
+
+def as_notes(notes: Iterable) -> list[Note]:
+    """Notes as :class:`~models.melody.Note`, from Note objects or manifest ``[midi, onset_s, dur_s]`` rows."""
+    return [
+        n if isinstance(n, Note) else Note(None if n[0] is None else int(n[0]), n[1], n[2]) for n in notes
+    ]
+
+
+def _scores(est_hz: np.ndarray, ref_hz: np.ndarray, counted: np.ndarray, tolerance: float) -> PitchScores:
+    import mir_eval
+
+    est_cent = mir_eval.melody.hz2cents(np.maximum(est_hz, 0.0))  # 0 Hz → 0 cents: mir_eval counts it wrong
+    ref_cent = mir_eval.melody.hz2cents(np.maximum(ref_hz, 0.0))
+    est_voiced = (est_hz > 0).astype(float)
+    if counted.any():
+        args = (counted.astype(float), ref_cent, est_voiced, est_cent)
+        rpa = float(mir_eval.melody.raw_pitch_accuracy(*args, cent_tolerance=tolerance))
+        rca = float(mir_eval.melody.raw_chroma_accuracy(*args, cent_tolerance=tolerance))
+    else:
+        rpa = rca = float("nan")
+    both = (est_hz > 0) & (ref_hz > 0)
+    rmse = (
+        float(np.sqrt(np.mean((1200 * np.log2(est_hz[both] / ref_hz[both])) ** 2))) if both.any() else np.nan
+    )
+    vde = float(np.mean((est_hz > 0) != (ref_hz > 0))) if len(ref_hz) else float("nan")
+    return PitchScores(rpa, rca, rmse, vde)
+
+
+def pitch_scores(*, estimate: F0Track, notes: Sequence, tolerance_cents: float = 50.0) -> PitchScores:
+    """Pitch of a re-tracked output (ARCHITECTURE.md "Pitch accuracy of an output") against target notes.
+
+    Reference: the notes' step contour at the track's frame times (0 Hz in rests and after the end).
+    RPA / RCA (mir_eval.melody.raw_pitch_accuracy / raw_chroma_accuracy, Salamon et al. 2014): over the
+    frames in the middle 15–85 % of each sung note, the share whose estimate is voiced and within
+    ``tolerance_cents`` of the note (chroma: of the note in any octave). F0 RMSE (cents): sqrt of the mean
+    of (1200·log2(f_est / f_ref))² over frames voiced in both. VDE (Nakatani et al. 2008): the share of
+    frames up to the later of the melody's and the track's end whose voicing differs from the reference.
+    """
+    notes = [n for n in as_notes(notes) if n.midi is not None]
+    times, est_hz = np.asarray(estimate.times), np.asarray(estimate.hz, dtype=np.float64)
+    ref_hz = np.zeros_like(est_hz)
+    counted = np.zeros(len(times), dtype=bool)
+    for note in notes:
+        ref_hz[(times >= note.onset) & (times < note.end)] = midi_to_hz(note.midi)
+        counted |= (times >= note.onset + 0.15 * note.duration) & (times <= note.onset + 0.85 * note.duration)
+    return _scores(est_hz, ref_hz, counted, tolerance_cents)
+
+
+def contour_scores(*, estimate: F0Track, reference: F0Track, tolerance_cents: float = 50.0) -> PitchScores:
+    """The measures of :func:`pitch_scores` against a reference F0 contour (same hop; truncated to the
+    shorter track), counting every frame where the reference is voiced."""
+    n = min(len(estimate.hz), len(reference.hz))
+    est_hz, ref_hz = np.asarray(estimate.hz[:n], float), np.asarray(reference.hz[:n], float)
+    return _scores(est_hz, ref_hz, ref_hz > 0, tolerance_cents)
+
+
+def note_pitch_accuracy(estimate: Audio, notes, *, tolerance_cents: float = 50.0) -> tuple[float, float]:
+    """(raw pitch accuracy, raw chroma accuracy) of ``estimate`` re-tracked with the accurate F0 method,
+    against target notes: :func:`pitch_scores` (mir_eval; middle 15–85 % of each note)."""
+    scores = pitch_scores(
+        estimate=features.f0(estimate, method="accurate"), notes=notes, tolerance_cents=tolerance_cents
+    )
+    return scores.rpa, scores.rca
 
 
 def f0_error_cents(reference: Audio, estimate: Audio, *, statistic: str = "median") -> float:
-    """Absolute F0 difference in cents over frames voiced in both signals (accurate F0 method, same hop).
-
-    ``statistic`` is ``"median"`` or ``"mean"``. Returns NaN when no frame is voiced in both.
+    """Absolute F0 difference in cents, |1200·log2(f_est / f_ref)|, over frames voiced in both signals
+    (accurate F0 method, same hop, no time alignment). ``statistic`` is ``"median"`` or ``"mean"``.
+    Returns NaN when no frame is voiced in both. Used for vocoder copy-synthesis, where timing is equal.
     """
     ref = features.f0(reference, method="accurate").hz
     est = features.f0(estimate, method="accurate").hz
@@ -60,6 +255,7 @@ def envelope_distance(reference: Audio, estimate: Audio, *, n_coefficients: int 
     frame, the Euclidean distance of its MFCCs 1..``n_coefficients`` (DCT-II of the HiFi-GAN log mel)
     to the nearest loud reference frame; the mean over frames. Small when the output reuses the input's
     vowels and consonants (whatever their pitch or timing); large for a tone that has no formants.
+    A project measure (no outside source): a timing-free check that a converter kept the voice.
     """
     from scipy.fft import dct
 
@@ -72,31 +268,3 @@ def envelope_distance(reference: Audio, estimate: Audio, *, n_coefficients: int 
     ref, est = loud_mfcc(reference), loud_mfcc(estimate)
     distances = np.sqrt(((est[:, None, :] - ref[None, :, :]) ** 2).sum(axis=2))
     return float(distances.min(axis=1).mean())
-
-
-def note_pitch_accuracy(estimate: Audio, notes, *, tolerance_cents: float = 50.0) -> tuple[float, float]:
-    """(raw pitch accuracy, raw chroma accuracy) of the re-tracked output against target notes.
-
-    The output is tracked with the accurate F0 method; frames in the middle 15–85 % of each sung note
-    count; a frame is correct when voiced and within ``tolerance_cents`` of the note (chroma: of the
-    note in any octave). Definition: ARCHITECTURE.md, "Pitch accuracy of an output".
-    """
-    track = features.f0(estimate, method="accurate")
-    pitch, chroma = [], []
-    for note in notes:
-        if note.midi is None:
-            continue
-        inside = (track.times >= note.onset + 0.15 * note.duration) & (
-            track.times <= note.onset + 0.85 * note.duration
-        )
-        hz = track.hz[inside]
-        target = 440.0 * 2 ** ((note.midi - 69) / 12)
-        cents = np.where(hz > 0, 1200 * np.log2(np.maximum(hz, 1e-9) / target), np.inf)
-        pitch += list(np.abs(cents) <= tolerance_cents)
-        finite = np.isfinite(cents)
-        octave_folded = np.full(len(cents), np.inf)
-        octave_folded[finite] = np.abs((cents[finite] + 600) % 1200 - 600)
-        chroma += list(octave_folded <= tolerance_cents)
-    if not pitch:
-        return float("nan"), float("nan")
-    return float(np.mean(pitch)), float(np.mean(chroma))

@@ -10,8 +10,6 @@ median of 5 after a warm-up, on a 10 s melody.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 from evaluation.festival import SENTENCES, speak
 from evaluation.metrics import note_pitch_accuracy
@@ -19,7 +17,7 @@ from evaluation.synthetic import vowel_chain
 from models.dsp.world_sts import WorldSpeechToSinging, WorldSTSOptions
 from models.features import load_audio
 from models.forced_align import alignment_score
-from models.melody import TUNES, parse_note_text, tune
+from models.melody import TUNES, tune
 from models.vocoder_bench import speech_examples
 
 ARCTIC_TEXT = {
@@ -107,19 +105,20 @@ def report(rows: list[dict]) -> None:
 
 
 def rtf(converter: WorldSpeechToSinging) -> None:
-    scale = " ".join(f"{m}:0.5" for m in [60, 62, 64, 65, 67, 65, 64, 62] * 2)
-    melody = parse_note_text(scale + " 60:1.5 r:0.5")
-    speech = load_audio(speech_examples()[0])
-    for lyrics in ("", ARCTIC_TEXT[speech_examples()[0].rsplit("/", 1)[-1]]):
-        options = WorldSTSOptions(lyrics=lyrics)
-        times = []
-        for _ in range(6):
-            start = time.perf_counter()
-            out = converter.convert(speech, melody=melody, options=options).audio
-            times.append(time.perf_counter() - start)
+    """RTF by the shared definition (evaluation.benchmark.rtf), with and without the lyrics."""
+    from evaluation.benchmark.rtf import SPEECH_SECONDS, measure_rtf, standard_melody, tiled
+
+    melody = standard_melody()
+    speech = tiled(load_audio(speech_examples()[0]), SPEECH_SECONDS)
+    lyrics = ARCTIC_TEXT[speech_examples()[0].rsplit("/", 1)[-1]]
+    for words in ("", lyrics):
+        options = WorldSTSOptions(lyrics=words)
+        value = measure_rtf(
+            run=lambda options=options: converter.convert(speech, melody=melody, options=options).audio
+        )
         print(
-            f"RTF, {melody.duration:.1f} s melody, {speech.duration:.1f} s speech, lyrics={bool(lyrics)}: "
-            f"{statistics.median(times[1:]) / out.duration:.3f} (median of 5 after a warm-up)"
+            f"RTF, {melody.duration:.1f} s melody, {speech.duration:.1f} s speech, lyrics={bool(words)}: "
+            f"{value:.3f} (median of 5 after a warm-up)"
         )
 
 

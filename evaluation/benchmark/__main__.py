@@ -1,0 +1,124 @@
+"""Command line of the benchmark; ``python -m evaluation.benchmark --help``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from evaluation.benchmark import items as item_sources
+from evaluation.benchmark import run, systems, table
+from models.registry import default_registry
+
+EXAMPLES = """examples:
+  python -m evaluation.benchmark --corpus data/corpus --split test --converters all --out results/bench
+  python -m evaluation.benchmark --corpus data/corpus --converters world-s2s --set world-s2s.mode=dur --out r
+  python -m evaluation.benchmark --real --converters all --out results/real
+  python -m evaluation.benchmark --external outputs/ --out results/external
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.benchmark",
+        description=__import__("evaluation.benchmark", fromlist=["__doc__"]).__doc__,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--corpus", help="corpus folder (or its manifest.jsonl)")
+    parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
+    parser.add_argument(
+        "--real",
+        nargs="?",
+        const=item_sources.REAL_VOICE_MANIFEST,
+        help="also run the real-voice set (default: evaluation/real_voice/manifest.jsonl), reference-free",
+    )
+    parser.add_argument(
+        "--external", metavar="ROOT", help="score outside systems' outputs laid out under ROOT"
+    )
+    parser.add_argument("--converters", default="all", help="'all' (every available one), 'none', or a,b,c")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME.FIELD=VALUE",
+        help="a converter option, e.g. world-s2s.mode=dur (repeatable); the rest keep their defaults",
+    )
+    parser.add_argument(
+        "--vocoders",
+        default="hifigan,griffinlim",
+        help="vocoders of the ceiling rows ('none' for no ceiling)",
+    )
+    parser.add_argument("--rtf-runs", type=int, default=5, help="timed runs per RTF (0 skips RTF)")
+    parser.add_argument("--limit", type=int, help="score only the first N items of each set")
+    parser.add_argument("--out", required=True, help="folder for results.csv and table.md")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if not (args.corpus or args.real or args.external):
+        parser.error("give --corpus DIR, --real and/or --external ROOT")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    registry = default_registry()
+    scored = [n for task in systems.SCORED_TASKS for n in registry.names(task=task, available_only=True)]
+    if args.converters == "all":
+        names = scored
+    elif args.converters == "none":
+        names = []
+    else:
+        names = [n.strip() for n in args.converters.split(",") if n.strip()]
+    vocoder_names = (
+        [] if args.vocoders == "none" else [v.strip() for v in args.vocoders.split(",") if v.strip()]
+    )
+    try:
+        converters = systems.converter_systems(registry, names, systems.parse_settings(args.set))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    rows, rtf, pools = [], {}, []
+    if args.corpus:
+        corpus = item_sources.corpus_items(args.corpus, split=args.split, limit=args.limit)
+        references = [
+            s for task in systems.SCORED_TASKS for s in systems.reference_systems(task, vocoder_names)
+        ]
+        pools.append((f"corpus {args.split}", corpus, converters + references))
+    if args.real:
+        if not os.path.isfile(args.real):
+            print(
+                f"error: no real-voice manifest at {args.real} (it is committed with the real-voice set)",
+                file=sys.stderr,
+            )
+            return 2
+        real = item_sources.real_items(args.real, limit=args.limit)
+        floor = [
+            s
+            for task in systems.SCORED_TASKS
+            for s in systems.reference_systems(task, [])
+            if s.kind == "floor"
+        ]
+        pools.append(("real voices", real, converters + floor))
+    for set_name, items, rows_systems in pools:
+        if not items:
+            print(f"note: {set_name} has no items", file=sys.stderr)
+            continue
+        rows += run.run_set(set_name=set_name, items=items, systems=rows_systems, progress=not args.quiet)
+        for system in rows_systems:
+            if system.name not in rtf and system.standard is not None and args.rtf_runs > 0:
+                if not args.quiet:
+                    print(f"RTF of {system.name} ({args.rtf_runs} runs) …", file=sys.stderr, flush=True)
+                rtf[system.name] = run.standard_rtf(system, items, args.rtf_runs)
+    if args.external:
+        external, names_found = item_sources.external_items(args.external)
+        rows += run.run_external(items=external[: args.limit], systems=names_found, progress=not args.quiet)
+
+    csv_path, md_path, text = table.write(rows, rtf, args.out, rtf_runs=args.rtf_runs)
+    print(text)
+    print(f"wrote {csv_path} and {md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""What the benchmark scores: items from a corpus split, the real-voice set, or an outside folder."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+
+from evaluation.metrics import as_notes
+from models.corpus.manifest import Pair, audio_path, manifest_path, read_manifest
+from models.features import Audio, load_audio
+from models.melody import Melody, Note, from_midi, from_recording, parse_note_text
+
+#: where the committed real-voice set lives (same manifest format; singing_wav is WORLD-sung, input only)
+REAL_VOICE_MANIFEST = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "real_voice", "manifest.jsonl"
+)
+LONG = 120.0  # seconds; corpus and outside files may be longer than an upload
+
+
+def _load(path: str) -> Audio:
+    from models.features import AudioLimits
+
+    return load_audio(path, limits=AudioLimits(min_seconds=0.05, max_seconds=LONG))
+
+
+@dataclass
+class Item:
+    """One scored unit. ``singing_is_reference`` is False where the singing is only an input (real set)."""
+
+    id: str
+    text: str
+    notes: list[Note]
+    speech: Audio | None
+    singing: Audio | None
+    singing_is_reference: bool
+    speech_is_reference: bool
+    speech_phones: list[str] | None = None
+    #: outside systems only: {system name: output audio path}
+    outputs: dict[str, str] = field(default_factory=dict)
+    #: per-item results every system reuses (the reference's mel-cepstra, the input's speaker embedding)
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def cached(self, key: str, compute):
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+    @property
+    def melody(self) -> Melody:
+        return Melody(tuple(self.notes), name=self.id)
+
+
+def _from_pair(root: str, pair: Pair, *, reference: bool) -> Item:
+    singing = pair.singing_wav
+    return Item(
+        id=pair.id,
+        text=pair.text,
+        notes=as_notes(pair.notes),
+        speech=_load(audio_path(root, pair.speech_wav)),
+        singing=_load(audio_path(root, singing)) if singing else None,
+        singing_is_reference=reference and singing is not None,
+        speech_is_reference=reference,
+        speech_phones=[p for _, _, p in pair.speech_phones if p != "SIL"] if pair.speech_phones else None,
+    )
+
+
+def corpus_items(root: str, *, split: str, limit: int | None = None) -> list[Item]:
+    """The pairs of one split: true singing and true speech are both references."""
+    pairs = read_manifest(root, split=split)[:limit]
+    return [_from_pair(root, pair, reference=True) for pair in pairs]
+
+
+def real_items(manifest: str = REAL_VOICE_MANIFEST, *, limit: int | None = None) -> list[Item]:
+    """The real-voice set, every split: real speech (its own input), its WORLD-sung version (an input of
+    singing→speech converters only, never a reference), text and notes; scored reference-free."""
+    pairs = read_manifest(manifest)[:limit]
+    root = manifest_path(manifest)
+    return [_from_pair(root, pair, reference=False) for pair in pairs]
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _melody(context: str) -> list[Note]:
+    for name, reader in (
+        ("melody.txt", lambda p: parse_note_text(_read_text(p), name="melody.txt")),
+        ("melody.mid", from_midi),
+        ("melody.wav", lambda p: from_recording(_load(p))),
+    ):
+        path = os.path.join(context, name)
+        if os.path.isfile(path):
+            return list(reader(path).notes)
+    return []
+
+
+def external_items(root: str) -> tuple[list[Item], list[str]]:
+    """Items of an outside folder laid out as ARCHITECTURE.md says, and the system names found.
+
+    ``ROOT/<system>/<item>.wav`` outputs; ``ROOT/_reference/<item>.wav`` the true target;
+    ``ROOT/_context/<item>/source.wav`` the converter's input; ``melody.{txt,mid,wav}`` the target melody
+    (its presence makes the item speech→singing, its absence singing→speech); ``text.txt`` the words
+    (optional, a Songbridge addition: without it intelligibility is not scored).
+    """
+    systems = sorted(
+        name
+        for name in os.listdir(root)
+        if not name.startswith("_") and os.path.isdir(os.path.join(root, name))
+    )
+    if not systems:
+        raise FileNotFoundError(f"No system folders in {root}: expected ROOT/<system>/<item>.wav.")
+    ids = sorted(
+        {os.path.splitext(os.path.basename(p))[0] for s in systems for p in glob.glob(f"{root}/{s}/*.wav")}
+    )
+    items = []
+    for item_id in ids:
+        context = os.path.join(root, "_context", item_id)
+        source_path = os.path.join(context, "source.wav")
+        reference_path = os.path.join(root, "_reference", f"{item_id}.wav")
+        text_path = os.path.join(context, "text.txt")
+        notes = _melody(context)
+        source = _load(source_path) if os.path.isfile(source_path) else None
+        reference = _load(reference_path) if os.path.isfile(reference_path) else None
+        singing_task = bool(notes)
+        items.append(
+            Item(
+                id=item_id,
+                text=_read_text(text_path).strip() if os.path.isfile(text_path) else "",
+                notes=notes,
+                speech=source if singing_task else reference,
+                singing=reference if singing_task else source,
+                singing_is_reference=singing_task and reference is not None,
+                speech_is_reference=not singing_task and reference is not None,
+                outputs={
+                    s: os.path.join(root, s, f"{item_id}.wav")
+                    for s in systems
+                    if os.path.isfile(os.path.join(root, s, f"{item_id}.wav"))
+                },
+            )
+        )
+    return items, systems

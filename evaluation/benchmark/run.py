@@ -1,0 +1,104 @@
+"""Run the rows of a benchmark over items and score every output; one CSV row per item × system."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+from evaluation.benchmark.items import Item, _load
+from evaluation.benchmark.rtf import measure_rtf
+from evaluation.benchmark.scoring import METRICS, reference_of, score, source_of
+from evaluation.benchmark.systems import System
+from models.base import Task
+from models.errors import SongbridgeError
+from models.features import Audio
+
+
+def _bar(total: int, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="output", file=sys.stderr, disable=not enabled, leave=False)
+
+
+def _row(
+    set_name: str, system: str, kind: str, task: Task, item: Item, output: Audio | None, seconds: float
+) -> dict:
+    duration = output.duration if output is not None else math.nan
+    return {
+        "set": set_name,
+        "task": task.value,
+        "system": system,
+        "kind": kind,
+        "item": item.id,
+        "output_s": duration,
+        "seconds": seconds,
+        "rtf_item": seconds / duration if duration and seconds == seconds else math.nan,
+        "error": "",
+        **dict.fromkeys(METRICS, math.nan),
+    }
+
+
+def _usable(item: Item, system: System) -> bool:
+    if system.kind == "converter":
+        return source_of(item, system.task) is not None
+    return reference_of(item, system.task) is not None
+
+
+def standard_rtf(system: System, items: list[Item], runs: int) -> float:
+    """RTF of ``system`` on the standard input built from the first item that has what it needs."""
+    if system.standard is None or runs < 1:
+        return math.nan
+    for item in items:
+        if _usable(item, system):
+            return measure_rtf(run=lambda item=item: system.standard(item), runs=runs)
+    return math.nan
+
+
+def run_set(
+    *, set_name: str, items: list[Item], systems: list[System], progress: bool = True, phone_recognizer=None
+) -> list[dict]:
+    """Every system over every item it applies to; a failing conversion is a row with its ``error``."""
+    rows = []
+    with _bar(len(items) * len(systems), set_name, progress) as bar:
+        for system in systems:
+            for item in items:
+                bar.set_postfix_str(f"{system.name[:28]} · {item.id}")
+                start = time.perf_counter()
+                try:
+                    output = system.produce(item)
+                except Exception as error:  # one failing item must not lose a long run: record why
+                    row = _row(set_name, system.name, system.kind, system.task, item, None, math.nan)
+                    row["error"] = str(error) if isinstance(error, SongbridgeError) else repr(error)
+                    bar.write(f"{system.name} failed on {item.id}: {row['error']}", file=sys.stderr)
+                    rows.append(row)
+                    bar.update()
+                    continue
+                seconds = time.perf_counter() - start
+                if output is not None:
+                    row = _row(set_name, system.name, system.kind, system.task, item, output, seconds)
+                    if system.kind != "converter":
+                        row["rtf_item"] = math.nan  # reference rows are not systems being timed
+                    row.update(
+                        score(task=system.task, output=output, item=item, phone_recognizer=phone_recognizer)
+                    )
+                    rows.append(row)
+                bar.update()
+    return rows
+
+
+def run_external(*, items: list[Item], systems: list[str], progress: bool = True) -> list[dict]:
+    """Score outside systems' outputs; an item with a melody is speech→singing, without singing→speech."""
+    rows = []
+    with _bar(sum(len(item.outputs) for item in items), "external", progress) as bar:
+        for system in systems:
+            for item in items:
+                if system not in item.outputs:
+                    continue
+                task = Task.SPEECH_TO_SINGING if item.notes else Task.SINGING_TO_SPEECH
+                output = _load(item.outputs[system])
+                row = _row("external", system, "external", task, item, output, math.nan)
+                row.update(score(task=task, output=output, item=item))
+                rows.append(row)
+                bar.update()
+    return rows
