@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=14000, help="the paper's 14 epochs × 1000 iterations")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--minutes", type=float, default=45.0, help="wall-time budget of this run (0: none)")
+    parser.add_argument("--lr", type=float, default=0.002, help="Adam learning rate (the paper: 0.002)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = TrainConfig(
             steps=args.steps,
             batch=args.batch,
+            lr=args.lr,
             seed=args.seed,
             minutes=args.minutes or None,
             threads=args.threads,
