@@ -98,6 +98,13 @@ class Melody:
         return self
 
 
+def required(melody: Melody | None) -> Melody:
+    """The validated melody a speech-to-singing converter was given, or a MelodyError saying it needs one."""
+    if melody is None:
+        raise MelodyError("This converter needs a target melody: choose a tune, type notes or upload MIDI.")
+    return melody.validate()
+
+
 def _sequence(pieces: list[tuple[int | None, float]], name: str) -> Melody:
     notes, t = [], 0.0
     for midi, seconds in pieces:

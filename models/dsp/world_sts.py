@@ -18,10 +18,9 @@ from models.dsp.alignment import assign_syllables
 from models.dsp.sing_f0 import F0Style, singing_f0
 from models.dsp.syllables import Nucleus, find_nuclei
 from models.dsp.world import FRAME_MS
-from models.errors import MelodyError
 from models.features import HIFIGAN_MEL
 from models.forced_align import VOWELS, AlignmentError, align
-from models.melody import Melody
+from models.melody import Melody, required
 
 SILENCE_GAIN = 1e-6  # envelope power factor for rests (-60 dB)
 
@@ -140,11 +139,7 @@ class WorldSpeechToSinging:
         options: WorldSTSOptions | None = None,
         progress: ProgressFn | None = None,
     ) -> ConversionResult:
-        if melody is None:
-            raise MelodyError(
-                "This converter needs a target melody: choose a tune, type notes or upload MIDI."
-            )
-        melody = melody.validate()
+        melody = required(melody)
         options = options or WorldSTSOptions()
         timer = StageTimer(progress, stages=5)
         with timer("analysis"):

@@ -26,8 +26,7 @@ from models.base import (
 )
 from models.dsp.sing_f0 import F0Style, singing_f0
 from models.dsp.world import match_level
-from models.errors import MelodyError
-from models.melody import Melody
+from models.melody import Melody, required
 from models.parekh.data import SPEC, melody_image, speech_input
 from models.parekh.model import ParekhConfig, ParekhSTS
 from models.vocoders import GriffinLim, hifigan
@@ -124,11 +123,7 @@ class ParekhConverter:
         options: ParekhOptions | None = None,
         progress: ProgressFn | None = None,
     ) -> ConversionResult:
-        if melody is None:
-            raise MelodyError(
-                "This converter needs a target melody: choose a tune, type notes or upload MIDI."
-            )
-        melody = melody.validate()
+        melody = required(melody)
         options = options or ParekhOptions()
         timer = StageTimer(progress, stages=3)
         with timer("network"):
