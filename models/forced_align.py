@@ -53,8 +53,11 @@ def normalize_words(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _align_decoder():
-    """One decoder, reused under ``_lock``: loading the model costs ≈0.9 s; each alignment resets its search
-    (same scores as a fresh decoder, checked on the ARCTIC and Festival clips and on wrong words)."""
+    """One decoder, reused under ``_lock``: loading the model costs ≈0.9 s.
+
+    pocketsphinx's live CMN carries the cepstral mean from one utterance into the next, so a reused
+    decoder's result would depend on what it aligned before; :func:`align` resets its features first.
+    """
     from pocketsphinx import Decoder
 
     return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", bestpath=False)
@@ -71,6 +74,7 @@ def align(audio: Audio, text: str, *, accept_score: float = ACCEPT_SCORE) -> lis
     raw = (np.clip(to_rate(audio, SAMPLE_RATE).samples, -1, 1) * 32767).astype(np.int16).tobytes()
     with _lock:
         decoder = _align_decoder()
+        decoder.reinit_feat()  # fresh feature state (CMN): the same input aligns the same way whatever came before
         unknown = [w for w in words if decoder.lookup_word(w) is None]
         if unknown:
             raise AlignmentError(

@@ -37,3 +37,15 @@ def test_wrong_words_do_not_count_as_success(speech):
     assert not wrong.success
     with pytest.raises(AlignmentError, match="do not fit"):
         align(speech, "purple monkey dishwasher")
+
+
+def test_an_alignment_does_not_depend_on_what_was_aligned_before():
+    # The decoder is reused; pocketsphinx's live cepstral mean must not carry over between calls.
+    # These two telephone-band clips of the real-voice set changed each other's alignment when it did.
+    from models.corpus.manifest import audio_path, read_manifest
+
+    root = "evaluation/real_voice"
+    clips = {p.id: (load_audio(audio_path(root, p.speech_wav)), p.text) for p in read_manifest(root)}
+    first = align(*clips["pyannote-sheila-01"])
+    align(*clips["pyannote-diane-01"])
+    assert align(*clips["pyannote-sheila-01"]) == first
