@@ -34,6 +34,9 @@ class ParekhConfig:
     all_norm: bool = False  # AllNorm: instance norm before every layer
     phone_head: bool = True  # P-MTL; P-MSE trains with λ = 0 and needs no head
     n_phones: int = N_PHONE_CLASSES
+    # "he": He-normal init of every convolution. Without instance norm (B2) PyTorch's default init
+    # shrinks the signal about 3× per layer, the melody encoder's output is ~0 and never recovers.
+    init: str = "default"
 
     @property
     def widths(self) -> tuple[int, int, int, int]:
@@ -162,6 +165,8 @@ class ParekhSTS(nn.Module):
         self.gru = _GRU(w0)
         self.up_f4 = layer(_up(w0, cfg.n_freq), w0)
         self.phone_head = PhoneHead(cfg) if cfg.phone_head else None
+        if cfg.init == "he":
+            _he_init(self)
 
     def forward(self, speech: torch.Tensor, melody: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, F, T) speech log-magnitude and melody image → (B, F, T) singing, phone logits or None."""
@@ -182,6 +187,15 @@ class ParekhSTS(nn.Module):
         out = self.up_f4(self.gru(x))[..., :frames]
         phones = self.phone_head(c2)[..., :frames] if self.phone_head is not None else None
         return out, phones
+
+
+def _he_init(model: nn.Module) -> None:
+    for module in model.modules():
+        if isinstance(module, (nn.Conv1d, nn.ConvTranspose1d)):
+            # a transposed convolution's weight is (in, out, k): its fan-in is PyTorch's "fan_out"
+            mode = "fan_out" if isinstance(module, nn.ConvTranspose1d) else "fan_in"
+            nn.init.kaiming_normal_(module.weight, a=0.01, mode=mode, nonlinearity="leaky_relu")
+            nn.init.zeros_(module.bias)
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -1,42 +1,50 @@
-"""Train a learned converter on a corpus manifest; rerun the same command to resume.
+"""Train a learned converter on a corpus; rerun the same command to resume.
 
 python -m models.training parekh --corpus DIR --variant p-mtl [--minutes 45] [--steps N] [--out DIR]
+
+Each model's trainer module (``TRAINERS``) provides ``add_arguments(parser)`` for its own options and
+``make_task(args)`` returning a :class:`~models.training.loop.TrainTask`; the loop options are shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 
 from models.errors import SongbridgeError
 from models.training.loop import TrainConfig, train
 
+#: model name → trainer module (imported only when chosen)
+TRAINERS = {
+    "parekh": "models.parekh.train",
+}
+
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m models.training", description=__doc__.split("\n")[0])
-    parser.add_argument("model", choices=["parekh"])
-    parser.add_argument("--corpus", required=True, help="corpus folder with manifest.jsonl")
-    parser.add_argument("--variant", default="p-mtl")
+    parser.add_argument("model", choices=sorted(TRAINERS))
     parser.add_argument("--out", default="runs", help="state, log and checkpoint folder (default runs/)")
-    parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
-    parser.add_argument("--steps", type=int, default=14000, help="the paper's 14 epochs × 1000 iterations")
-    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=None, help="step limit (default: the model's)")
+    parser.add_argument("--batch", type=int, default=None, help="batch size (default: the model's)")
     parser.add_argument("--minutes", type=float, default=45.0, help="wall-time budget of this run (0: none)")
-    parser.add_argument("--lr", type=float, default=0.002, help="Adam learning rate (the paper: 0.002)")
+    parser.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the model's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
+    # the model's own options, known once the model is: parse the name first
+    known, _ = parser.parse_known_args(argv[:1] if argv and not argv[0].startswith("-") else argv)
+    trainer = importlib.import_module(TRAINERS[known.model])
+    trainer.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        from models.parekh.train import VARIANTS, make_task
-
-        if args.variant not in VARIANTS:
-            parser.error(f"--variant must be one of {', '.join(VARIANTS)}")
-        task = make_task(args.variant, args.corpus, cache_dir=args.cache)
+        task, defaults = trainer.make_task(args)
         cfg = TrainConfig(
-            steps=args.steps,
-            batch=args.batch,
-            lr=args.lr,
+            **{
+                **defaults,
+                **{k: getattr(args, k) for k in ("steps", "batch", "lr") if getattr(args, k) is not None},
+            },
             seed=args.seed,
             minutes=args.minutes or None,
             threads=args.threads,
