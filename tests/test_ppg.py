@@ -17,7 +17,7 @@ from models.features import PPG_MEL, Audio
 from models.ppg import augment
 from models.ppg.data import SIL_INDEX, Utterance, frame_labels
 from models.ppg.model import PhoneRecognizerNet, PPGConfig
-from models.ppg.recognizer import PhoneRecognizer, phone_error_rate, segments
+from models.ppg.recognizer import PhoneRecognizer, best_path, phone_error_rate, segments
 from models.ppg.train import PPGTask
 
 SMALL = PPGConfig(channels=32, conv_layers=2, gru_hidden=16, dropout=0.0)
@@ -70,11 +70,46 @@ def test_frame_labels_take_the_phone_at_each_frame_centre():
     assert labels[-1] == SIL_INDEX
 
 
-def test_segments_merge_one_frame_flickers():
+def test_segments_are_the_runs_of_a_path():
     k, ae, t = PHONES.index("K"), PHONES.index("AE"), PHONES.index("T")
-    frames = [k, k, ae, ae, ae, t, ae, ae, t, t]
-    assert segments(frames, 0.01) == [(0.0, 0.02, "K"), (0.02, 0.08, "AE"), (0.08, 0.1, "T")]
-    assert [p for *_, p in segments(frames, 0.01, min_frames=1)] == ["K", "AE", "T", "AE", "T"]
+    assert segments([k, k, ae, ae, ae, t], 0.01) == [(0.0, 0.02, "K"), (0.02, 0.05, "AE"), (0.05, 0.06, "T")]
+    assert segments([], 0.01) == []
+
+
+def _brute_force_path(logp: np.ndarray, penalty: float) -> tuple:
+    frames, classes = logp.shape
+    scored = (
+        (
+            sum(logp[t, c] for t, c in enumerate(path))
+            - penalty * sum(a != b for a, b in itertools.pairwise(path)),
+            path,
+        )
+        for path in itertools.product(range(classes), repeat=frames)
+    )
+    return max(scored)[1]
+
+
+@pytest.mark.parametrize("penalty", [0.0, 0.7, 2.0, 50.0])
+def test_best_path_is_the_brute_force_optimum(penalty):
+    rng = np.random.default_rng(int(penalty * 10))
+    posteriors = rng.dirichlet(np.ones(3) * 0.5, size=6)
+    path = best_path(posteriors, switch_penalty=penalty)
+    logp = np.log(posteriors + 1e-10)
+    assert tuple(path) == _brute_force_path(logp, penalty)
+    if penalty == 0:
+        assert np.array_equal(path, posteriors.argmax(axis=1))
+    if penalty == 50:
+        assert len(set(path.tolist())) == 1
+
+
+def test_best_path_removes_a_one_frame_flicker():
+    posteriors = np.full((9, 40), 0.001)
+    posteriors[:, 0] = 0.9
+    posteriors[4] = 0.001
+    posteriors[4, 5] = 0.6
+    posteriors[4, 0] = 0.3
+    assert best_path(posteriors, switch_penalty=0)[4] == 5
+    assert np.all(best_path(posteriors, switch_penalty=2.0) == 0)
 
 
 def test_phone_error_rate_on_known_strings():

@@ -1,9 +1,10 @@
 """Frame accuracy and phone error rate of a phoneme recognizer on labelled sets: what its model card reports.
 
-python -m models.ppg.evaluate [--checkpoint models/checkpoints/ppg.pt] [--corpus DIR] [--real] [--json OUT]
+python -m models.ppg.evaluate [--checkpoint models/checkpoints/ppg.pt] [--corpus DIR] [--real] [--tune] [--json OUT]
 
-Per utterance: frame accuracy (argmax against the frame labels of :mod:`models.ppg.data`) and PER
-(:func:`models.ppg.recognizer.phone_error_rate` of the recognized phones against the labelled ones).
+Per utterance: frame accuracy (frame-wise argmax against the frame labels of :mod:`models.ppg.data`) and
+PER (:func:`models.ppg.recognizer.phone_error_rate` of the decoded phones, :meth:`PhoneRecognizer.decode`,
+against the labelled ones).
 Groups: the corpus test split's speech and singing, its unseen-transform speaker apart; the real-voice
 set's real speech (labels: pocketsphinx forced alignment or shipped HTS labels) and its WORLD-sung
 versions (labels: forced alignment of the sung file, where it succeeded). Each group gives mean ± 95 %
@@ -22,19 +23,37 @@ import numpy as np
 from models.corpus.manifest import read_manifest
 from models.corpus.phones import PHONES
 from models.ppg.data import utterances_of
-from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer, phone_error_rate, segments
+from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer, best_path, phone_error_rate, segments
 
 
 def score_utterance(recognizer: PhoneRecognizer, mel: np.ndarray, labels: np.ndarray) -> dict:
-    """Frame accuracy and PER of one utterance's recognition against its frame labels."""
-    guess = recognizer.posteriorgram_of_mel(mel).argmax(axis=1)
-    heard = [p for _, _, p in segments(guess, recognizer.frame_seconds)]
-    truth = [p for _, _, p in segments(labels, recognizer.frame_seconds, min_frames=1)]
+    """Frame accuracy (frame-wise argmax) and PER (decoded phones) of one utterance against its labels."""
+    posteriors = recognizer.posteriorgram_of_mel(mel)
+    heard = [p for _, _, p in recognizer.decode(posteriors)]
+    truth = [p for _, _, p in segments(labels, recognizer.frame_seconds)]
     return {
-        "frame_accuracy": float(np.mean(guess == labels)),
+        "frame_accuracy": float(np.mean(posteriors.argmax(axis=1) == labels)),
         "per": phone_error_rate(hypothesis=heard, reference=truth),
         "frames": int(len(labels)),
     }
+
+
+def tune_switch_penalty(recognizer: PhoneRecognizer, root: str, penalties: list[float]) -> dict[float, float]:
+    """Mean PER over the valid split's utterances for each switch penalty (posteriors computed once)."""
+    cases = []
+    for pair in read_manifest(root, split="valid"):
+        for u in utterances_of(root, pair):
+            truth = [p for _, _, p in segments(u.labels, recognizer.frame_seconds)]
+            cases.append((recognizer.posteriorgram_of_mel(u.mel.astype(np.float32)), truth))
+    result = {}
+    for penalty in penalties:
+        rates = []
+        for posteriors, truth in cases:
+            path = best_path(posteriors, switch_penalty=penalty)
+            heard = [p for _, _, p in segments(path, recognizer.frame_seconds)]
+            rates.append(phone_error_rate(hypothesis=heard, reference=truth))
+        result[penalty] = round(float(np.mean(rates)), 4)
+    return result
 
 
 def summarize(rows: list[dict], labels: list[np.ndarray]) -> dict:
@@ -90,9 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test")
     parser.add_argument("--real", action="store_true", help="score the committed real-voice set")
     parser.add_argument("--json", help="write the results here too")
+    parser.add_argument(
+        "--tune", action="store_true", help="PER on the corpus's valid split for a range of switch penalties"
+    )
     args = parser.parse_args(argv)
     recognizer = PhoneRecognizer.from_checkpoint(args.checkpoint)
     results = {}
+    if args.tune and args.corpus:
+        penalties = [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0]
+        results["valid PER by switch penalty"] = tune_switch_penalty(recognizer, args.corpus, penalties)
     if args.corpus:
         scored = score_manifest(recognizer, args.corpus, split=args.split)
         results[f"corpus {args.split}"] = {

@@ -27,8 +27,10 @@ from models.ppg.data import SPEC, mel_of
 from models.ppg.model import PhoneRecognizerNet, PPGConfig
 
 DEFAULT_CHECKPOINT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "checkpoints", "ppg.pt")
-#: runs of the best phone shorter than this many frames are merged into a neighbour by :meth:`phones`
-MIN_RUN_FRAMES = 2
+#: log-probability cost of a change of phone on the decoded path (:func:`best_path`); it removes the
+#: one- and two-frame flickers of a frame-wise argmax. Chosen by PER on the corpus's valid split
+#: (``python -m models.ppg.evaluate --tune``), never on the test split or the real-voice set.
+SWITCH_PENALTY = 4.0
 
 PhoneSegment = tuple[float, float, str]
 
@@ -40,8 +42,9 @@ class PhoneRecognizer:
     frame_seconds = SPEC.frame_seconds
     sample_rate = SPEC.sample_rate
 
-    def __init__(self, net: PhoneRecognizerNet):
+    def __init__(self, net: PhoneRecognizerNet, *, switch_penalty: float = SWITCH_PENALTY):
         self.net = net.eval()
+        self.switch_penalty = switch_penalty
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike = DEFAULT_CHECKPOINT) -> PhoneRecognizer:
@@ -62,8 +65,12 @@ class PhoneRecognizer:
         return self.posteriorgram_of_mel(mel_of(audio))
 
     def phones(self, audio: Audio) -> list[PhoneSegment]:
-        """``audio`` as runs of its most likely phone, SIL included: [(start_s, end_s, phone), ...]."""
-        return segments(self.posteriorgram(audio).argmax(axis=1), self.frame_seconds)
+        """``audio`` as phone segments, SIL included: [(start_s, end_s, phone), ...] (:meth:`decode`)."""
+        return self.decode(self.posteriorgram(audio))
+
+    def decode(self, posteriors: np.ndarray) -> list[PhoneSegment]:
+        """(T, 40) posteriors → the segments of :func:`best_path` with this recognizer's switch penalty."""
+        return segments(best_path(posteriors, switch_penalty=self.switch_penalty), self.frame_seconds)
 
     def recognize_phones(self, audio: Audio) -> list[str]:
         """The phones heard in ``audio``, SIL and repeats left out (what phone error rates compare)."""
@@ -76,27 +83,42 @@ def load_default() -> PhoneRecognizer:
     return PhoneRecognizer.from_checkpoint(DEFAULT_CHECKPOINT)
 
 
-def segments(
-    frame_classes: Sequence[int], frame_seconds: float, *, min_frames: int = MIN_RUN_FRAMES
-) -> list[PhoneSegment]:
-    """Runs of equal class as (start_s, end_s, phone); runs shorter than ``min_frames`` join the run before
-    them (a one-frame flicker between two phones is not a phone)."""
-    runs: list[list] = []  # [first frame, frames, class]
-    for t, c in enumerate(np.asarray(frame_classes).tolist()):
-        if runs and runs[-1][2] == c:
-            runs[-1][1] += 1
-        else:
-            runs.append([t, 1, c])
-    kept: list[list] = []
-    for run in runs:
-        if kept and (run[1] < min_frames or kept[-1][2] == run[2]):
-            kept[-1][1] += run[1]
-        else:
-            kept.append(run)
-    if len(kept) > 1 and kept[0][1] < min_frames:  # a short first run joins the next
-        kept[1] = [kept[0][0], kept[0][1] + kept[1][1], kept[1][2]]
-        kept.pop(0)
-    return [(start * frame_seconds, (start + n) * frame_seconds, PHONES[c]) for start, n, c in kept]
+def best_path(posteriors: np.ndarray, *, switch_penalty: float) -> np.ndarray:
+    """(T,) phone indices maximizing Σ log p(phone_t) − ``switch_penalty`` · (number of phone changes).
+
+    Viterbi over a fully connected model whose every change costs the same; ``switch_penalty = 0`` is the
+    frame-wise argmax. O(T · C): the best predecessor of a phone is either itself or the overall best.
+    """
+    logp = np.log(np.asarray(posteriors, dtype=np.float64) + 1e-10)
+    frames, classes = logp.shape
+    if frames == 0:
+        return np.zeros(0, dtype=np.int64)
+    score = logp[0].copy()
+    came_from = np.zeros((frames, classes), dtype=np.int64)
+    stay = np.arange(classes)
+    for t in range(1, frames):
+        best = int(score.argmax())
+        jump = score[best] - switch_penalty
+        switch = jump > score
+        came_from[t] = np.where(switch, best, stay)
+        score = np.where(switch, jump, score) + logp[t]
+    path = np.empty(frames, dtype=np.int64)
+    path[-1] = int(score.argmax())
+    for t in range(frames - 1, 0, -1):
+        path[t - 1] = came_from[t, path[t]]
+    return path
+
+
+def segments(frame_classes: Sequence[int], frame_seconds: float) -> list[PhoneSegment]:
+    """Runs of equal class (indices into PHONES) as (start_s, end_s, phone)."""
+    found: list[PhoneSegment] = []
+    start = 0
+    classes = np.asarray(frame_classes).tolist()
+    for t in range(1, len(classes) + 1):
+        if t == len(classes) or classes[t] != classes[start]:
+            found.append((start * frame_seconds, t * frame_seconds, PHONES[classes[start]]))
+            start = t
+    return found
 
 
 def phone_error_rate(*, hypothesis: Sequence[str], reference: Sequence[str]) -> float:
