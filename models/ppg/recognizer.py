@@ -30,7 +30,7 @@ DEFAULT_CHECKPOINT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "c
 #: log-probability cost of a change of phone on the decoded path (:func:`best_path`); it removes the
 #: one- and two-frame flickers of a frame-wise argmax. Chosen by PER on the corpus's valid split
 #: (``python -m models.ppg.evaluate --tune``), never on the test split or the real-voice set.
-SWITCH_PENALTY = 4.0
+SWITCH_PENALTY = 3.0
 
 PhoneSegment = tuple[float, float, str]
 
