@@ -4,8 +4,10 @@ Sung output: pocketsphinx forced alignment against the known lyrics — success 
 is primary (its free recognition mostly fails on singing). Speech output: the word error rate of
 pocketsphinx's own recognizer (bundled US-English acoustic and language model) is primary.
 
-The phone error rate of the project's phoneme recognizer (models/ppg, a later issue) plugs in through
-:class:`PhoneRecognizer`: pass one to :func:`intelligibility` and the ``per`` column fills in.
+The phone error rate of the project's own phoneme recognizer (models/ppg) plugs in through
+:class:`PhoneRecognizer`: pass one to :func:`intelligibility` and the ``per`` column fills in. That
+recognizer was trained on the same synthetic corpus as the models it judges, so its PER is reported
+beside pocketsphinx's measures, never instead of them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
+from models.corpus.phones import phone_sequence
 from models.features import Audio, to_rate
 from models.forced_align import SAMPLE_RATE, alignment_score, normalize_words
 
@@ -26,7 +29,7 @@ _lock = threading.Lock()  # one pocketsphinx decoder, used by one thread at a ti
 
 
 class PhoneRecognizer(Protocol):
-    """What the project's phoneme recognizer (models/ppg) will offer the benchmark."""
+    """What the project's phoneme recognizer (models.ppg.recognizer.PhoneRecognizer) offers the benchmark."""
 
     def recognize_phones(self, audio: Audio) -> list[str]:
         """CMU-39 phones (no SIL) heard in ``audio``."""
@@ -67,10 +70,9 @@ def word_error_rate(*, reference: str, hypothesis: str) -> float:
 
 
 def phone_error_rate(*, reference: Sequence[str], hypothesis: Sequence[str]) -> float:
-    """PER over phone labels, SIL ignored on both sides."""
-    return error_rate(
-        reference=[p for p in reference if p != "SIL"], hypothesis=[p for p in hypothesis if p != "SIL"]
-    )
+    """PER over phone labels, SIL ignored and repeated phones merged on both sides
+    (:func:`models.corpus.phones.phone_sequence`: a frame-wise recognizer cannot hear "N N" as two)."""
+    return error_rate(reference=phone_sequence(list(reference)), hypothesis=phone_sequence(list(hypothesis)))
 
 
 @functools.lru_cache(maxsize=1)

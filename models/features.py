@@ -107,6 +107,20 @@ LSD_STFT = FeatureSpec(
     log="log1p",
 )
 
+#: The phoneme recognizer's input (models/ppg): log mel at 16 kHz (the corpus's rate) with the usual framing
+#: of speech recognizers, 25 ms windows every 10 ms (short consonants last 30-80 ms).
+PPG_MEL = FeatureSpec(
+    name="ppg-mel",
+    sample_rate=16000,
+    n_fft=512,
+    win_length=400,
+    hop_length=160,
+    n_mels=80,
+    fmin=0.0,
+    fmax=8000.0,
+    log="ln_clamp",
+)
+
 #: F0 search range covering speech and singing (bass to soprano).
 F0_FLOOR_HZ = 60.0
 F0_CEIL_HZ = 1100.0

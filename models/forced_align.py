@@ -120,3 +120,15 @@ def alignment_score(audio: Audio, text: str) -> AlignmentScore:
         return AlignmentScore(False, float("nan"))
     score = float(np.mean([p.score_per_frame for p in phones]))
     return AlignmentScore(score >= ACCEPT_SCORE, score)
+
+
+def dictionary_phones(text: str) -> list[str] | None:
+    """The CMU phones of ``text`` by pocketsphinx's pronouncing dictionary (first pronunciation of each
+    word), or None when a word is not in it."""
+    words = normalize_words(text)
+    with _lock:
+        decoder = _align_decoder()
+        pronunciations = [decoder.lookup_word(w) for w in words]
+    if not words or any(p is None for p in pronunciations):
+        return None
+    return [phone for p in pronunciations for phone in p.split()]

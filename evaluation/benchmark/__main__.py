@@ -8,6 +8,7 @@ import sys
 
 from evaluation.benchmark import items as item_sources
 from evaluation.benchmark import run, systems, table
+from models.errors import SongbridgeError
 from models.registry import default_registry
 
 EXAMPLES = """examples:
@@ -49,6 +50,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="hifigan,griffinlim",
         help="vocoders of the ceiling rows ('none' for no ceiling)",
     )
+    parser.add_argument(
+        "--ppg",
+        default="bundled",
+        metavar="CHECKPOINT",
+        help="phoneme recognizer of the 'PER (ppg)' column: 'bundled' (models/checkpoints/ppg.pt), a "
+        "checkpoint path, or 'none'",
+    )
     parser.add_argument("--rtf-runs", type=int, default=5, help="timed runs per RTF (0 skips RTF)")
     parser.add_argument("--limit", type=int, help="score only the first N items of each set")
     parser.add_argument("--out", required=True, help="folder for results.csv and table.md")
@@ -57,6 +65,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not (args.corpus or args.real or args.external):
         parser.error("give --corpus DIR, --real and/or --external ROOT")
     return args
+
+
+def load_phone_recognizer(choice: str):
+    """The recognizer behind 'PER (ppg)', or None for 'none' (the column is then left out)."""
+    if choice == "none":
+        return None
+    from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer
+
+    return PhoneRecognizer.from_checkpoint(DEFAULT_CHECKPOINT if choice == "bundled" else choice)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         converters = systems.converter_systems(registry, names, systems.parse_settings(args.set))
     except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    try:
+        phone_recognizer = load_phone_recognizer(args.ppg)
+    except SongbridgeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -104,7 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         if not items:
             print(f"note: {set_name} has no items", file=sys.stderr)
             continue
-        rows += run.run_set(set_name=set_name, items=items, systems=rows_systems, progress=not args.quiet)
+        rows += run.run_set(
+            set_name=set_name,
+            items=items,
+            systems=rows_systems,
+            progress=not args.quiet,
+            phone_recognizer=phone_recognizer,
+        )
         for system in rows_systems:
             if system.name not in rtf and system.standard is not None and args.rtf_runs > 0:
                 if not args.quiet:
@@ -112,7 +141,12 @@ def main(argv: list[str] | None = None) -> int:
                 rtf[system.name] = run.standard_rtf(system, items, args.rtf_runs)
     if args.external:
         external, names_found = item_sources.external_items(args.external)
-        rows += run.run_external(items=external[: args.limit], systems=names_found, progress=not args.quiet)
+        rows += run.run_external(
+            items=external[: args.limit],
+            systems=names_found,
+            progress=not args.quiet,
+            phone_recognizer=phone_recognizer,
+        )
 
     csv_path, md_path, text = table.write(rows, rtf, args.out, rtf_runs=args.rtf_runs)
     print(text)

@@ -87,7 +87,9 @@ def run_set(
     return rows
 
 
-def run_external(*, items: list[Item], systems: list[str], progress: bool = True) -> list[dict]:
+def run_external(
+    *, items: list[Item], systems: list[str], progress: bool = True, phone_recognizer=None
+) -> list[dict]:
     """Score outside systems' outputs; an item with a melody is speech→singing, without singing→speech."""
     rows = []
     with _bar(sum(len(item.outputs) for item in items), "external", progress) as bar:
@@ -98,7 +100,7 @@ def run_external(*, items: list[Item], systems: list[str], progress: bool = True
                 task = Task.SPEECH_TO_SINGING if item.notes else Task.SINGING_TO_SPEECH
                 output = _load(item.outputs[system])
                 row = _row("external", system, "external", task, item, output, math.nan)
-                row.update(score(task=task, output=output, item=item))
+                row.update(score(task=task, output=output, item=item, phone_recognizer=phone_recognizer))
                 rows.append(row)
                 bar.update()
     return rows

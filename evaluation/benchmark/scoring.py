@@ -13,6 +13,7 @@ from evaluation.speaker import cosine, speaker_embedding
 from models import features
 from models.base import Task
 from models.features import Audio
+from models.forced_align import dictionary_phones
 
 #: CSV columns of the measures, in the order of the tables
 METRICS = (
@@ -43,13 +44,21 @@ def reference_of(item: Item, task: Task) -> Audio | None:
     return item.speech if item.speech_is_reference else None
 
 
+def known_phones(item: Item) -> list[str] | None:
+    """The item's phones: its manifest's speech phones, else its text through the CMU dictionary."""
+    if item.speech_phones:
+        return item.speech_phones
+    return item.cached("dictionary phones", lambda: dictionary_phones(item.text))
+
+
 def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecognizer | None = None) -> dict:
     """The measures of ``output`` for ``item`` (NaN where they do not apply).
 
     Against the true target when there is one: ``lsd_icassp``, ``lsd_db``, ``mcd`` (DTW). Speech→singing:
     pitch of the re-tracked output (accurate F0) against the notes (``rpa``, ``rca``, ``f0_rmse_cents``,
-    ``vde``). With the text: forced alignment (``aligned`` 0/1, ``phone_score``), ``wer``, and ``per`` once
-    a phoneme recognizer exists. Always: ``speaker_sim`` of output and input (Resemblyzer). What depends
+    ``vde``). With the text: forced alignment (``aligned`` 0/1, ``phone_score``), ``wer``, and, given a
+    ``phone_recognizer`` (models/ppg), ``per`` against :func:`known_phones`. Always: ``speaker_sim`` of
+    output and input (Resemblyzer). What depends
     only on the item (the reference's mel-cepstra, the input's embedding) is computed once per item.
     """
     row = dict.fromkeys(METRICS, math.nan)
@@ -70,7 +79,7 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
         heard = intelligibility(
             audio=output,
             text=item.text,
-            reference_phones=item.speech_phones,
+            reference_phones=known_phones(item),
             phone_recognizer=phone_recognizer,
         )
         row.update(aligned=float(heard.aligned), phone_score=heard.phone_score, wer=heard.wer, per=heard.per)

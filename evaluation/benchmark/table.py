@@ -23,7 +23,7 @@ COLUMNS = {
     "aligned": ("align success", "↑"),
     "phone_score": ("phone score", "↑"),
     "wer": ("WER", "↓"),
-    "per": ("PER", "↓"),
+    "per": ("PER (ppg)", "↓"),
     "speaker_sim": ("speaker sim", "↑"),
 }
 #: singing→speech puts its primary measures first (MCD, then WER: ARCHITECTURE.md)
@@ -104,8 +104,10 @@ def write(rows: list[dict], rtf: dict[str, float], out: str, *, rtf_runs: int = 
     )
     notes = timing + (
         "LSD and MCD need a true target; the real-voice set has none (there the singing floor is the input "
-        "as it is: no target length to stretch to). Definitions: ARCHITECTURE.md, "
-        "evaluation/metrics.py.\n"
+        "as it is: no target length to stretch to). Intelligibility: align success, phone score and WER are "
+        "pocketsphinx's (independent of every Songbridge model); PER (ppg) is the phone error rate of "
+        "Songbridge's own phoneme recognizer (models/ppg, trained on the synthetic corpus, so not independent) "
+        "against the item's known phones. Definitions: ARCHITECTURE.md, evaluation/metrics.py.\n"
     )
     text = markdown(frame, rtf) + "\n" + notes if len(frame) else "No outputs were scored.\n"
     with open(md_path, "w", encoding="utf-8") as handle:

@@ -111,3 +111,13 @@ def merge_silences(spans: list[tuple[float, float, str]]) -> list[tuple[float, f
 def content_phones(spans: list[tuple[float, float, str]]) -> list[str]:
     """The phone sequence without silences: what must match between speech and singing."""
     return [phone for _, _, phone in spans if phone != SILENCE]
+
+
+def phone_sequence(phones: list[str]) -> list[str]:
+    """SIL removed and repeats merged: what phone error rates compare, since a frame-wise recognizer cannot
+    tell "N N" (in New) from one long N."""
+    out: list[str] = []
+    for phone in phones:
+        if phone != SILENCE and (not out or out[-1] != phone):
+            out.append(phone)
+    return out
