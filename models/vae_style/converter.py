@@ -121,7 +121,9 @@ class VAEStyleConverter:
                 from models.vocoders import GriffinLim
 
                 wave = GriffinLim(n_iter=options.griffinlim_iterations).synthesize(styled)
-            samples = np.clip(wave.samples[: len(source.samples)] / gain, -0.99, 0.99).astype(np.float32)
+            samples = np.zeros(len(source.samples), np.float32)  # T · hop samples: pad the last partial hop
+            n = min(len(samples), len(wave.samples))
+            samples[:n] = np.clip(wave.samples[:n] / gain, -0.99, 0.99)
             output = Audio(samples, SPEC.sample_rate)
         with timer("plots"):
             result = analysed_result(source, output)

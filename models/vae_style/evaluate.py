@@ -8,6 +8,11 @@ and each row's real-time factor (median of 5 runs on a 10 s input, as ARCHITECTU
 
 python -m models.vae_style.evaluate --corpus DIR [--split test] [--checkpoint models/checkpoints/vae-growl.pt]
 python -m models.vae_style.evaluate --pairs DIR   # any folder of <name>/clean.wav + target.wav
+python -m models.vae_style.evaluate --real FILE.wav ...   # reference-free check on real recordings
+
+``--real`` has no true growl to compare with: it reports each output's length and level, that it is
+finite, and lsd_db to the DSP growl of the same recording (a pseudo-target: how far the VAE moves a real
+voice toward what the effect it learned would do), beside the input's.
 """
 
 from __future__ import annotations
@@ -101,6 +106,31 @@ def rtf(convert, *, runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+
+
+def real_voice_check(converter, paths: list[str]) -> list[dict]:
+    rows = []
+    for path in paths:
+        voice = load_audio(path, sr=SCORE_SR)
+        pseudo = dsp_growl(voice)
+        row = {"file": os.path.basename(path), "seconds": round(voice.duration, 2)}
+        row["lsd_db_input"] = round(lsd_db(pseudo, voice), 2)
+        for vocoder in ("griffinlim", "hifigan"):
+            out = to_rate(_vae(converter, voice, vocoder), SCORE_SR)
+            x = out.samples
+            row[vocoder] = {
+                "finite": bool(np.isfinite(x).all()),
+                "length_ratio": round(len(x) / len(voice.samples), 4),
+                "rms_db_change": round(float(20 * np.log10(_rms(x) / _rms(voice.samples))), 2),
+                "lsd_db_to_dsp_growl": round(lsd_db(pseudo, out), 2),
+            }
+        print(json.dumps(row), file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
 def _vae(converter, audio: Audio, vocoder: str) -> Audio:
     return converter.convert(audio, options=converter.Options(vocoder=vocoder)).audio
 
@@ -126,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--corpus")
     source.add_argument("--pairs")
+    source.add_argument("--real", nargs="+", help="real recordings: a reference-free check")
     parser.add_argument("--split", default="test")
     parser.add_argument("--checkpoint", default=os.path.join(CHECKPOINT_DIR, "vae-growl.pt"))
     parser.add_argument("--rtf-runs", type=int, default=5)
@@ -136,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    if args.real:
+        rows = real_voice_check(VAEStyleConverter(args.checkpoint), args.real)
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as f:
+                json.dump(rows, f, indent=1)
+        return 0
     if args.corpus:
         folder, names = os.path.join(args.corpus, "style"), corpus_pair_names(args.corpus, args.split)
     else:
