@@ -79,8 +79,14 @@ def evaluate(folder: str, names: list[str], converter, *, gl_iterations: int = 3
             per_row[row]["lsd_db"].append(lsd_db(target, audio))
             per_row[row]["mcd"].append(mcd(target, audio))
         print(name, {r: round(per_row[r]["lsd_db"][-1], 2) for r in ROWS}, file=sys.stderr)
+    return summarise(per_row)
+
+
+def summarise(per_row: dict[str, dict[str, list[float]]]) -> dict:
+    """Per row and metric: (mean, 95 % half-width), n, and the per-pair values."""
     return {
-        row: {metric: interval(values) for metric, values in metrics.items()} | {"n": len(names)}
+        row: {metric: interval(values) for metric, values in metrics.items()}
+        | {"n": len(metrics["lsd_db"]), "values": metrics}
         for row, metrics in per_row.items()
     }
 
