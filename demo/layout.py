@@ -58,6 +58,19 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
                 "vowels toward speech durations.",
                 examples="singing_",
             )
+            converter_tab(
+                services,
+                ["vae-growl"],
+                title="Voice style (VAE)",
+                intro="A clean voice turned into a metal growl by a small convolutional variational autoencoder on "
+                "mel spectrograms, after the *Scream Machine* blog. **Style strength** moves through the model's "
+                "latent space from reconstructing your voice (0) to the full growl (1). The growl it learned is a "
+                "**synthetic DSP effect** (period doubling, noise, lowered formants, saturation — no recordings of "
+                "growl singers could be had), so it has learned that effect, not a singer's technique; see its "
+                "model card. Train it on your own clean/target recordings with "
+                "`python -m models.training vae_style --pairs DIR` (aligned automatically).",
+                examples="singing_",
+            )
             if listening is not None:
                 _listening_tabs(app, tabs, listening)
     return app

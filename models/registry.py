@@ -140,6 +140,15 @@ BUILTIN = [
             ("b2", "b2", "Baseline 2: no instance norm, no skips"),
         )
     ),
+    ConverterSpec(
+        name="vae-growl",
+        task=Task.STYLE,
+        title="Voice style (VAE)",
+        description="convolutional VAE on log-mel patches after the 'Scream Machine' blog: clean voice → growl; "
+        "trained on the corpus's synthetic DSP growl, style strength by latent interpolation",
+        factory="models.vae_style.converter:VAEStyleConverter",
+        checkpoint="vae-growl.pt",
+    ),
 ]
 
 

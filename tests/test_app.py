@@ -85,3 +85,15 @@ def test_world_tab_refuses_bad_note_text_by_naming_the_token(client):
 
     with pytest.raises(AppError, match="Token 2 'X9/4'"):
         world_sts(client, "Note text", text="C4/4 X9/4")
+
+
+def test_voice_style_tab_takes_strength_and_vocoder(client):
+    from gradio_client import handle_file
+
+    # options in the tab's order: strength, vocoder, then the advanced Griffin-Lim iterations
+    output, _, timings, _ = client.predict(
+        handle_file(SPEECH_EXAMPLE), "vae-growl", 0.5, "griffinlim", 4, api_name="/convert_vae_growl"
+    )
+    info = soundfile.info(output)
+    assert info.samplerate == 22050 and abs(info.duration - soundfile.info(SPEECH_EXAMPLE).duration) < 0.05
+    assert "griffinlim" in timings and "strength 0.5" in timings

@@ -66,3 +66,24 @@ def test_speech_to_singing_checkpoint_beats_its_floors(name):
     assert np.mean(lsd) <= 0.95 * min(lsd_stretched, lsd_sine), (np.mean(lsd), lsd_stretched, lsd_sine)
     assert np.mean(rpa) >= 0.7, rpa
     assert np.mean(rpa) >= rpa_stretched + 0.3, (np.mean(rpa), rpa_stretched)
+
+
+HELDOUT_STYLE = os.path.join(os.path.dirname(__file__), "data", "heldout_style")
+
+
+def test_voice_style_checkpoint_moves_toward_the_growl_target():
+    """vae-growl: lsd_db to the growl target ≥ 20 % lower than the unprocessed input's (3 held-out pairs)."""
+    from evaluation.metrics import lsd_db
+    from models.vae_style.data import pair_names
+
+    registry = default_registry()
+    spec = registry.spec("vae-growl")
+    assert spec.available, f"vae-growl: bundled checkpoint missing at {spec.checkpoint_path}"
+    converter = registry.get("vae-growl")
+    ours, floor = [], []
+    for name in pair_names(HELDOUT_STYLE):
+        clean = load_audio(os.path.join(HELDOUT_STYLE, name, "clean.wav"))
+        target = load_audio(os.path.join(HELDOUT_STYLE, name, "target.wav"))
+        floor.append(lsd_db(target, clean))
+        ours.append(lsd_db(target, converter.convert(clean).audio))
+    assert np.mean(ours) <= 0.8 * np.mean(floor), (ours, floor)

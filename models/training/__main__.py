@@ -1,6 +1,7 @@
 """Train a learned converter on a corpus; rerun the same command to resume.
 
 python -m models.training parekh --corpus DIR --variant p-mtl [--minutes 45] [--steps N] [--out DIR]
+python -m models.training vae_style --corpus DIR | --pairs DIR [--name NAME] [--minutes 45]
 
 Each model's trainer module (``TRAINERS``) provides ``add_arguments(parser)`` for its own options and
 ``make_task(args)`` returning a :class:`~models.training.loop.TrainTask`; the loop options are shared.
@@ -20,6 +21,7 @@ from models.training.loop import TrainConfig, train
 TRAINERS = {
     "parekh": "models.parekh.train",
     "ppg": "models.ppg.train",
+    "vae_style": "models.vae_style.train",
 }
 
 

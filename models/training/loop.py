@@ -43,6 +43,8 @@ class TrainTask(Protocol):
 
     def save(self, path: str, *, train_info: dict) -> None: ...
 
+    # optional: ``on_step(step)``, called before each step (schedules such as KL annealing; resumes too)
+
 
 def train(task: TrainTask, cfg: TrainConfig, *, out: str, progress: bool = True) -> dict:
     """Train (or resume) ``task``; write its checkpoint to ``<out>/<name>.pt``; return the summary."""
@@ -89,6 +91,8 @@ def train(task: TrainTask, cfg: TrainConfig, *, out: str, progress: bool = True)
         while step < cfg.steps and time.perf_counter() - run_started < budget_s:
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * cfg.lr_decay ** (step / cfg.decay_every)
+            if hasattr(task, "on_step"):
+                task.on_step(step)
             loss, metrics = task.loss(task.batch(rng, cfg.batch))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
