@@ -82,10 +82,7 @@ def _backtrack(q, units, frames, p, plain, single) -> np.ndarray:
         if n_t == 0:
             continue
         end = q[item, :n_u, n_t - 1]
-        if plain:
-            u = n_u - 1
-        else:
-            u = int(np.argmax(end - p * (n_u - 1 - u_index[:n_u])))
+        u = n_u - 1 if plain else int(np.argmax(end - p * (n_u - 1 - u_index[:n_u])))
         path[item, u, n_t - 1] = 1
         for t in range(n_t - 1, 0, -1):
             prev = q[item, :n_u, t - 1]
