@@ -19,6 +19,7 @@ from models.training.loop import TrainConfig, train
 #: model name → trainer module (imported only when chosen)
 TRAINERS = {
     "parekh": "models.parekh.train",
+    "s2s_flow": "models.s2s_flow.train",
 }
 
 
