@@ -58,6 +58,17 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
                 "vowels toward speech durations.",
                 examples="singing_",
             )
+            converter_tab(
+                services,
+                ["s2s-flow"],
+                title="Singing → Speech (flow)",
+                intro="Singing to speech with a generative flow (after Huang & Benetos 2025, built on Glow-TTS): "
+                "an encoder recognises the sung phones, a duration predictor gives them speech-like lengths, "
+                "and an invertible flow turns samples around each phone's learned mean into a speech mel "
+                "spectrogram for HiFi-GAN. **Noise scale** is the sampling temperature. Trained here for 45 "
+                "minutes on one CPU thread on a small synthetic corpus: see the model card for how weak it is.",
+                examples="singing_",
+            )
             if listening is not None:
                 _listening_tabs(app, tabs, listening)
     return app

@@ -91,7 +91,7 @@ def test_loss_falls_on_a_tiny_overfit_batch():
     optimizer = torch.optim.Adam(task.model.parameters(), lr=3e-3)
     batch = task.batch(rng, 1)
     losses = []
-    for _ in range(60):
+    for _ in range(40):
         loss, _ = task.loss(batch)
         optimizer.zero_grad()
         loss.backward()
@@ -112,3 +112,45 @@ def test_sampling_shapes_and_noise_scale():
     torch.testing.assert_close(mel, again)  # no noise: deterministic
     noisy, _ = model.sample(singing, noise_scale=0.3)
     assert not torch.allclose(noisy, mel)
+
+
+def tiny_checkpoint(path) -> S2SFlowTask:
+    torch.manual_seed(0)
+    task = S2SFlowTask(
+        [synthetic_pair(np.random.default_rng(0))], corpus_info={"train_pairs": 1}, config=TINY
+    )
+    task.model.eval()
+    task.save(str(path), train_info={"steps": 0})
+    return task
+
+
+def test_checkpoint_round_trip(tmp_path):
+    from models.s2s_flow.converter import S2SFlowConverter
+
+    task = tiny_checkpoint(tmp_path / "tiny.pt")
+    converter = S2SFlowConverter(str(tmp_path / "tiny.pt"))
+    for key, value in task.model.state_dict().items():
+        torch.testing.assert_close(converter.model.state_dict()[key], value)
+    assert converter.train_info["train_pairs"] == 1
+
+
+def test_converter_end_to_end_and_bad_input(tmp_path):
+    from models.errors import AudioInputError
+    from models.features import HIFIGAN_MEL, Audio
+    from models.s2s_flow.converter import S2SFlowConverter, S2SFlowOptions
+
+    tiny = S2SFlowConfig(**{**TINY.to_dict(), "n_mels": HIFIGAN_MEL.n_mels})
+    torch.manual_seed(0)
+    task = S2SFlowTask([], corpus_info={}, config=tiny)
+    task.save(str(tmp_path / "tiny80.pt"), train_info={"steps": 0})
+    converter = S2SFlowConverter(str(tmp_path / "tiny80.pt"))
+    t = np.arange(16000) / 16000
+    sung = Audio((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+    options = S2SFlowOptions(vocoder="griffinlim")
+    result = converter.convert(sung, options=options)
+    assert result.audio.sr == HIFIGAN_MEL.sample_rate and len(result.audio.samples) > 0
+    assert np.all(np.isfinite(result.audio.samples))
+    again = converter.convert(sung, options=options)
+    np.testing.assert_array_equal(result.audio.samples, again.audio.samples)  # seeded sampling
+    with pytest.raises(AudioInputError, match="at least"):
+        converter.convert(Audio(sung.samples[:1000], 16000))

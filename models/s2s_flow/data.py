@@ -80,7 +80,8 @@ def _write_cache(path: str, examples: list[Example]) -> None:
 
 
 def _read_cache(path: str) -> list[Example]:
-    data = np.load(path)
+    with np.load(path) as npz:  # read each array once: NpzFile re-reads an array on every access
+        data = {key: npz[key] for key in npz.files}
     sing = np.concatenate([[0], np.cumsum(data["singing_lengths"])])
     speak = np.concatenate([[0], np.cumsum(data["speech_lengths"])])
     return [

@@ -152,9 +152,17 @@ class S2SFlow(nn.Module):
 
     @torch.inference_mode()
     def sample(
-        self, singing_mel: torch.Tensor, *, noise_scale: float = 0.3, length_scale: float = 1.0
+        self,
+        singing_mel: torch.Tensor,
+        *,
+        noise_scale: float = 0.3,
+        length_scale: float = 1.0,
+        generator: torch.Generator | None = None,
     ) -> tuple[torch.Tensor, np.ndarray]:
-        """(1, n_mels, T_sing) singing ln-mel → ((1, n_mels, T_speech) speech ln-mel, frames per unit)."""
+        """(1, n_mels, T_sing) singing ln-mel → ((1, n_mels, T_speech) speech ln-mel, frames per unit).
+
+        z = μ expanded by the predicted durations (× ``length_scale``) + ``noise_scale`` · N(0, I).
+        """
         h, logits = self.encoder(singing_mel)
         segments = segments_from_labels(smooth_labels(logits[0].argmax(dim=0).numpy()))
         mu, log_duration = self.prior(h, logits, segments)
@@ -164,7 +172,7 @@ class S2SFlow(nn.Module):
             frames[0] += self.cfg.squeeze - total
         frames[-1] += (-int(frames.sum())) % self.cfg.squeeze
         mu_frames = torch.repeat_interleave(mu[0], frames, dim=1)[None]
-        z = mu_frames + noise_scale * torch.randn_like(mu_frames)
+        z = mu_frames + noise_scale * torch.randn(mu_frames.shape, generator=generator)
         return self.flow.reverse(z), frames.numpy()
 
 
