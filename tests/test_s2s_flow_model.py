@@ -148,7 +148,7 @@ def test_converter_end_to_end_and_bad_input(tmp_path):
     sung = Audio((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
     options = S2SFlowOptions(vocoder="griffinlim")
     result = converter.convert(sung, options=options)
-    assert result.audio.sr == HIFIGAN_MEL.sample_rate and len(result.audio.samples) > 0
+    assert result.audio.sr == 16000 and len(result.audio.samples) > 0
     assert np.all(np.isfinite(result.audio.samples))
     again = converter.convert(sung, options=options)
     np.testing.assert_array_equal(result.audio.samples, again.audio.samples)  # seeded sampling
