@@ -11,6 +11,7 @@ from models.s2s_flow.flow import ActNorm, AffineCoupling, FlowDecoder, Invertibl
 from models.s2s_flow.model import S2SFlow, S2SFlowConfig, segments_from_labels, smooth_labels
 from models.s2s_flow.train import S2SFlowTask, pair_losses
 
+
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny tensors: extra threads only add contention (the overfit test went 26 s → 3 s on a busy box)."""
