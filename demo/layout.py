@@ -60,6 +60,17 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
             )
             converter_tab(
                 services,
+                ["s2s-flow"],
+                title="Singing → Speech (flow)",
+                intro="Singing to speech with a generative flow (after Huang & Benetos 2025, built on Glow-TTS): "
+                "an encoder recognises the sung phones, a duration predictor gives them speech-like lengths, "
+                "and an invertible flow turns samples around each phone's learned mean into a speech mel "
+                "spectrogram for HiFi-GAN. **Noise scale** is the sampling temperature. Trained here for 45 "
+                "minutes on one CPU thread on a small synthetic corpus: see the model card for how weak it is.",
+                examples="singing_",
+            )
+            converter_tab(
+                services,
                 ["vae-growl"],
                 title="Voice style (VAE)",
                 intro="A clean voice turned into a metal growl by a small convolutional variational autoencoder on "

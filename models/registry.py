@@ -124,6 +124,15 @@ BUILTIN = [
         description="model-based baselines: speech-like intonation (nodur), and shortened vowels too (dur)",
         factory="models.dsp.world_s2s:WorldSingingToSpeech",
     ),
+    ConverterSpec(
+        name="s2s-flow",
+        task=Task.SINGING_TO_SPEECH,
+        title="Singing → Speech (flow)",
+        description="generative flow with monotonic alignment search (after Huang & Benetos 2025, on Glow-TTS); "
+        "trained on the synthetic corpus, HiFi-GAN output",
+        factory="models.s2s_flow.converter:S2SFlowConverter",
+        checkpoint="s2s-flow.pt",
+    ),
     *(
         ConverterSpec(
             name=f"parekh-{short}",

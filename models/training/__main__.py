@@ -22,6 +22,7 @@ TRAINERS = {
     "parekh": "models.parekh.train",
     "ppg": "models.ppg.train",
     "vae_style": "models.vae_style.train",
+    "s2s_flow": "models.s2s_flow.train",
 }
 
 

@@ -1,0 +1,166 @@
+"""Flow model: shapes, invertibility, log-determinants against a numeric Jacobian, a tiny overfit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models.s2s_flow.data import Example
+from models.s2s_flow.flow import ActNorm, AffineCoupling, FlowDecoder, InvertibleConv1x1, squeeze, unsqueeze
+from models.s2s_flow.model import S2SFlow, S2SFlowConfig, segments_from_labels, smooth_labels
+from models.s2s_flow.train import S2SFlowTask, pair_losses
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny tensors: extra threads only add contention (the overfit test went 26 s → 3 s on a busy box)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+TINY = S2SFlowConfig(
+    n_mels=8,
+    encoder_channels=16,
+    encoder_layers=2,
+    unit_channels=16,
+    unit_layers=1,
+    flow_blocks=2,
+    flow_hidden=8,
+    flow_layers=2,
+    dropout=0.0,
+)
+
+
+def randomized(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Every parameter random (the zero-initialized coupling output would make the flow trivially linear)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(0.1 * torch.randn(p.shape, generator=g) + (torch.eye(p.shape[0]) if p.ndim == 2 else 0))
+    return module.eval()
+
+
+def test_squeeze_round_trip():
+    x = torch.randn(2, 3, 8)
+    assert squeeze(x, 2).shape == (2, 6, 4)
+    torch.testing.assert_close(unsqueeze(squeeze(x, 2), 2), x)
+
+
+def test_flow_is_invertible():
+    torch.manual_seed(0)
+    flow = randomized(FlowDecoder(8, blocks=3, hidden=8, kernel=3, layers=2, squeeze_factor=2))
+    x = torch.randn(2, 8, 20)
+    z, logdet = flow(x)
+    assert z.shape == x.shape and logdet.shape == (2,)
+    assert torch.max(torch.abs(flow.reverse(z) - x)) < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape"),
+    [
+        (lambda: ActNorm(4), (1, 4, 3)),
+        (lambda: InvertibleConv1x1(4), (1, 4, 3)),
+        (lambda: AffineCoupling(4, hidden=6, kernel=3, layers=2), (1, 4, 3)),
+        (lambda: FlowDecoder(2, blocks=2, hidden=4, kernel=3, layers=1, squeeze_factor=2), (1, 2, 4)),
+    ],
+)
+def test_logdet_matches_the_numeric_jacobian(layer, shape):
+    module = randomized(layer()).double()
+    x = torch.randn(*shape, dtype=torch.float64)
+    with torch.no_grad():
+        _, logdet = module(x)
+    jacobian = torch.autograd.functional.jacobian(
+        lambda v: module(v.view(shape))[0].reshape(-1), x.reshape(-1)
+    )
+    numeric = torch.linalg.slogdet(jacobian)[1]
+    assert float(logdet[0]) == pytest.approx(float(numeric), abs=1e-6)
+
+
+def test_segments_and_smoothing():
+    labels = np.array([3, 3, 3, 7, 3, 3, 5, 5, 5, 5, 1])
+    assert smooth_labels(labels, width=3).tolist() == [3, 3, 3, 3, 3, 3, 5, 5, 5, 5, 1]
+    assert segments_from_labels(labels, min_frames=2) == [(0, 4), (4, 6), (6, 11)]
+    assert segments_from_labels(labels, min_frames=1)[-1] == (10, 11)
+
+
+def synthetic_pair(rng: np.random.Generator) -> Example:
+    """Two 'phones' sung long (40 frames each) and spoken short (6 frames each), with distinct spectra."""
+    a, b = rng.normal(-4, 1, size=(8, 1)), rng.normal(-6, 1, size=(8, 1))
+    singing = np.concatenate([np.repeat(a, 40, 1), np.repeat(b, 40, 1)], 1) + 0.1 * rng.normal(size=(8, 80))
+    speech = np.concatenate([np.repeat(a, 6, 1), np.repeat(b, 6, 1)], 1) + 0.1 * rng.normal(size=(8, 12))
+    return Example(singing.astype(np.float16), speech.astype(np.float16), np.repeat([1, 2], 40))
+
+
+def test_loss_falls_on_a_tiny_overfit_batch():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    task = S2SFlowTask([synthetic_pair(rng)], corpus_info={}, config=TINY)
+    optimizer = torch.optim.Adam(task.model.parameters(), lr=3e-3)
+    batch = task.batch(rng, 1)
+    losses = []
+    for _ in range(40):
+        loss, _ = task.loss(batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0], (losses[0], losses[-1])
+    terms = pair_losses(task.model.eval(), batch["pairs"][0])
+    assert terms["ce"] < 0.2  # the two sung phones are recognised
+
+
+def test_sampling_shapes_and_noise_scale():
+    torch.manual_seed(0)
+    model = S2SFlow(TINY).eval()
+    singing = torch.randn(1, 8, 50) - 5
+    mel, frames = model.sample(singing, noise_scale=0.0)
+    assert mel.shape[:2] == (1, 8) and mel.shape[2] == frames.sum() and mel.shape[2] % TINY.squeeze == 0
+    again, _ = model.sample(singing, noise_scale=0.0)
+    torch.testing.assert_close(mel, again)  # no noise: deterministic
+    noisy, _ = model.sample(singing, noise_scale=0.3)
+    assert not torch.allclose(noisy, mel)
+
+
+def tiny_checkpoint(path) -> S2SFlowTask:
+    torch.manual_seed(0)
+    task = S2SFlowTask(
+        [synthetic_pair(np.random.default_rng(0))], corpus_info={"train_pairs": 1}, config=TINY
+    )
+    task.model.eval()
+    task.save(str(path), train_info={"steps": 0})
+    return task
+
+
+def test_checkpoint_round_trip(tmp_path):
+    from models.s2s_flow.converter import S2SFlowConverter
+
+    task = tiny_checkpoint(tmp_path / "tiny.pt")
+    converter = S2SFlowConverter(str(tmp_path / "tiny.pt"))
+    for key, value in task.model.state_dict().items():
+        torch.testing.assert_close(converter.model.state_dict()[key], value)
+    assert converter.train_info["train_pairs"] == 1
+
+
+def test_converter_end_to_end_and_bad_input(tmp_path):
+    from models.errors import AudioInputError
+    from models.features import HIFIGAN_MEL, Audio
+    from models.s2s_flow.converter import S2SFlowConverter, S2SFlowOptions
+
+    tiny = S2SFlowConfig(**{**TINY.to_dict(), "n_mels": HIFIGAN_MEL.n_mels})
+    torch.manual_seed(0)
+    task = S2SFlowTask([], corpus_info={}, config=tiny)
+    task.save(str(tmp_path / "tiny80.pt"), train_info={"steps": 0})
+    converter = S2SFlowConverter(str(tmp_path / "tiny80.pt"))
+    t = np.arange(16000) / 16000
+    sung = Audio((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+    options = S2SFlowOptions(vocoder="griffinlim")
+    result = converter.convert(sung, options=options)
+    assert result.audio.sr == 16000 and len(result.audio.samples) > 0
+    assert np.all(np.isfinite(result.audio.samples))
+    again = converter.convert(sung, options=options)
+    np.testing.assert_array_equal(result.audio.samples, again.audio.samples)  # seeded sampling
+    with pytest.raises(AudioInputError, match="at least"):
+        converter.convert(Audio(sung.samples[:1000], 16000))
