@@ -45,6 +45,8 @@ VARIANTS = {
             table_name="Baseline 2 (no IN, no skip)",
         ),
         Variant("allnorm", ParekhConfig(all_norm=True, phone_head=False), table_name="AllNorm"),
+        # B2's He init given to P-MSE: separates the init from the missing norms and skips in the table
+        Variant("p-mse-he", ParekhConfig(phone_head=False, init="he"), table_name="P-MSE, He init (ours)"),
         Variant("p-mse-phsync", ParekhConfig(phone_head=False), inputs="phsync", table_name="P-MSE + PhSync"),
         Variant("ae", ParekhConfig(phone_head=False), inputs="singing", table_name="Singing autoencoder"),
         Variant(
