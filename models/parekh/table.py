@@ -6,6 +6,8 @@ melody image of the true sung F0. Its prediction goes through Griffin-Lim (|S|^1
 scored against the true singing: LSD of the paper's code, raw chroma and raw pitch accuracy of the
 re-tracked output (evaluation.metrics). Floors as in ARCHITECTURE.md: the uniformly stretched input
 speech and a sine at the note pitches. Writes ``variants.csv`` and ``variants_table.md`` under ``--out``.
+``--real`` scores the real-voice set instead, reference-free (RCA and RPA of each variant that takes
+speech alone: PhSync needs sung phone labels and the autoencoder the singing), through the converter.
 The cheap measures only: the bundled variants' full benchmark (intelligibility, speaker) is
 ``python -m evaluation.benchmark``.
 """
@@ -88,11 +90,45 @@ def run(corpus: str, runs: str, variants: list[str], *, split: str, limit: int |
     return pd.DataFrame(rows + floors)
 
 
+@torch.inference_mode()
+def run_real(runs: str, variants: list[str]):
+    """Reference-free pitch accuracy of each speech-input variant on the committed real-voice set."""
+    import pandas as pd
+
+    from evaluation.benchmark.items import real_items
+    from models.parekh.converter import ParekhConverter
+
+    items = real_items()
+    rows = [
+        {"system": "input speech (floor)", "item": i.id, "steps": None, **_pitch(i.speech, i.notes)}
+        for i in items
+    ]
+    for name in variants:
+        path = os.path.join(runs, f"parekh-{name}.pt")
+        if VARIANTS[name].inputs != "stretched" or not os.path.exists(path):
+            continue
+        converter = ParekhConverter(path)
+        for item in items:
+            sung = converter.convert(item.speech, melody=item.melody).audio
+            rows.append(
+                {"system": VARIANTS[name].table_name, "item": item.id, "steps": converter.train_info["steps"]}
+                | _pitch(sung, item.notes)
+            )
+        print(f"{name}: {len(items)} real-voice items scored", flush=True)
+    return pd.DataFrame(rows[len(items) :] + rows[: len(items)])
+
+
+def _pitch(audio: Audio, notes: list[Note]) -> dict:
+    rpa, rca = note_pitch_accuracy(audio, notes)
+    return {"lsd_icassp": float("nan"), "rpa": rpa, "rca": rca}
+
+
 def markdown(frame, *, split: str) -> str:
     from evaluation.benchmark.table import _cell, mean_ci
 
+    where = "the real-voice set (reference-free)" if split == "real-voice" else f"the corpus {split} split"
     lines = [
-        f"### ICASSP 2020 variants on the corpus {split} split (mean ± 95 % CI, Griffin-Lim {GL_ITERATIONS} it.)",
+        f"### ICASSP 2020 variants on {where} (mean ± 95 % CI, Griffin-Lim {GL_ITERATIONS} it.)",
         "",
         "| System | steps × 16 | LSD (icassp) ↓ | RCA ↑ | RPA ↑ | n |",
         "|---|---|---|---|---|---|",
@@ -107,18 +143,29 @@ def markdown(frame, *, split: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--corpus", help="corpus folder (not needed with --real)")
     parser.add_argument("--runs", required=True, help="folder with parekh-<variant>.pt checkpoints")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N pairs")
     parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
+    parser.add_argument("--real", action="store_true", help="the real-voice set, reference-free, instead")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    frame = run(
-        args.corpus, args.runs, args.variants.split(","), split=args.split, limit=args.limit, cache=args.cache
-    )
+    if not args.real and not args.corpus:
+        parser.error("--corpus is needed (or --real)")
+    if args.real:
+        frame, args.split = run_real(args.runs, args.variants.split(",")), "real-voice"
+    else:
+        frame = run(
+            args.corpus,
+            args.runs,
+            args.variants.split(","),
+            split=args.split,
+            limit=args.limit,
+            cache=args.cache,
+        )
     os.makedirs(args.out, exist_ok=True)
     frame.to_csv(os.path.join(args.out, "variants.csv"), index=False)
     table = markdown(frame, split=args.split)
