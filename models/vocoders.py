@@ -138,6 +138,11 @@ def hifigan() -> HiFiGAN:
     return HiFiGAN.from_package()
 
 
+def mel_vocoder(name: str, *, griffinlim_iterations: int = 32):
+    """The vocoder a converter's ``vocoder`` option names ("hifigan" or "griffinlim"), for HiFi-GAN log-mels."""
+    return hifigan() if name == "hifigan" else GriffinLim(n_iter=griffinlim_iterations)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Griffin-Lim
 

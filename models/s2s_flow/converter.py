@@ -31,7 +31,7 @@ from models.dsp.world import match_level
 from models.errors import AudioInputError
 from models.s2s_flow.data import SPEC
 from models.s2s_flow.model import S2SFlow, S2SFlowConfig
-from models.vocoders import GriffinLim, hifigan
+from models.vocoders import mel_vocoder
 
 MIN_SECONDS = 0.5
 OUTPUT_RATE = 16000  # the paper's sampling rate; see the module docstring
@@ -107,8 +107,7 @@ class S2SFlowConverter:
         with timer("network"):
             mel = self.speech_mel(audio, options)
         with timer("vocoder"):
-            vocoder = hifigan() if options.vocoder == "hifigan" else GriffinLim(spec=SPEC)
-            spoken = features.to_rate(vocoder.synthesize(mel), OUTPUT_RATE)
+            spoken = features.to_rate(mel_vocoder(options.vocoder).synthesize(mel), OUTPUT_RATE)
             source = features.to_rate(audio, OUTPUT_RATE)
             output = Audio(match_level(spoken.samples, source.samples), spoken.sr)
         with timer("plots"):

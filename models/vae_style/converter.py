@@ -113,14 +113,10 @@ class VAEStyleConverter:
         with timer("network"):
             styled = self.stylise_mel(mel, strength=options.strength)
         with timer(options.vocoder):
-            if options.vocoder == "hifigan":
-                from models.vocoders import hifigan
+            from models.vocoders import mel_vocoder
 
-                wave = hifigan().synthesize(styled)
-            else:
-                from models.vocoders import GriffinLim
-
-                wave = GriffinLim(n_iter=options.griffinlim_iterations).synthesize(styled)
+            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
+            wave = vocoder.synthesize(styled)
             samples = np.zeros(len(source.samples), np.float32)  # T · hop samples: pad the last partial hop
             n = min(len(samples), len(wave.samples))
             samples[:n] = np.clip(wave.samples[:n] / gain, -0.99, 0.99)
