@@ -16,7 +16,8 @@ from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, a
 from models.dsp import world
 from models.dsp.alignment import assign_syllables
 from models.dsp.sing_f0 import F0Style, singing_f0
-from models.dsp.syllables import Nucleus, find_nuclei
+from models.dsp.syllables import Nucleus, find_nuclei, vowel_band_db
+from models.dsp.time_map import quietest_points, sung_time_map
 from models.dsp.world import FRAME_MS
 from models.features import HIFIGAN_MEL
 from models.forced_align import VOWELS, AlignmentError, align
@@ -82,39 +83,14 @@ class WorldSTSOptions:
         advanced=True,
     )
     consonant_cap_s: float = option(
-        0.15,
-        "Consonant clusters longer than this are shortened to it.",
+        0.3,
+        "A syllable's leading and trailing consonants each keep their spoken length up to this.",
         label="Consonant cap (s)",
         minimum=0.03,
         maximum=0.4,
         step=0.01,
         advanced=True,
     )
-
-
-def _time_map(nuclei, slots, source_end: float, duration: float, cap: float):
-    """Anchors (target s, source s) and the target spans that are silent, vowels and consonants."""
-    target, source, silent, vowels, consonants = [0.0], [0.0], [], [], []
-    previous_end, previous_vowel_end = 0.0, 0.0
-    for slot in slots:
-        nucleus = nuclei[slot.syllable]
-        gap = max(0.0, nucleus.start - previous_vowel_end)
-        length = min(gap, cap, max(0.0, slot.end - previous_end - 0.02))
-        consonant_start = max(previous_end, slot.start - length)
-        if consonant_start > previous_end + 1e-4:
-            silent.append((previous_end, consonant_start))
-        target += [consonant_start, consonant_start + length, slot.end]
-        source += [nucleus.start - gap, nucleus.start, nucleus.end]
-        vowels.append((consonant_start + length, slot.end))
-        consonants.append((consonant_start, consonant_start + length))
-        previous_end, previous_vowel_end = slot.end, nucleus.end
-    tail = min(source_end - previous_vowel_end, cap, max(0.0, duration - previous_end))
-    target += [previous_end + tail, duration]
-    source += [previous_vowel_end + tail, previous_vowel_end + tail]
-    if duration - (previous_end + tail) > 1e-4:
-        silent.append((previous_end + tail, duration))
-    consonants.append((previous_end, previous_end + tail))
-    return np.array(target), np.array(source), silent, vowels, consonants
 
 
 def _spans_to_mask(spans, n_frames: int) -> np.ndarray:
@@ -148,11 +124,16 @@ class WorldSpeechToSinging:
             nuclei, how = _syllables(source, params, options.lyrics)
         with timer("alignment"):
             slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
-            anchors_t, anchors_s, silent_spans, vowel_spans, consonant_spans = _time_map(
-                nuclei, slots, source.duration, melody.duration, options.consonant_cap_s
+            timing = sung_time_map(
+                nuclei,
+                slots,
+                splits=quietest_points(nuclei, vowel_band_db(params), FRAME_MS / 1000),
+                source_end=source.duration,
+                duration=melody.duration,
+                consonant_cap_s=options.consonant_cap_s,
             )
             n_frames = int(round(melody.duration * 1000 / FRAME_MS))
-            warped = params.take(world.warp_indices(anchors_t, anchors_s, n_frames))
+            warped = params.take(world.warp_indices(*timing.arrays(), n_frames))
         with timer("F0 and envelope"):
             style = F0Style(
                 options.overshoot,
@@ -163,10 +144,10 @@ class WorldSpeechToSinging:
                 options.fluctuation_cents,
             )
             target_hz = singing_f0(melody, n_frames, FRAME_MS / 1000, style)
-            vowel = _spans_to_mask(vowel_spans, n_frames) & (target_hz > 0)
-            consonant = _spans_to_mask(consonant_spans, n_frames)
+            vowel = _spans_to_mask(timing.vowels, n_frames) & (target_hz > 0)
+            consonant = _spans_to_mask(timing.consonants, n_frames)
             # Silent: gaps between syllables, and rests inside a held vowel; consonants sound even in a rest.
-            silent = _spans_to_mask(silent_spans, n_frames) | ((target_hz == 0) & ~consonant)
+            silent = _spans_to_mask(timing.silent, n_frames) | ((target_hz == 0) & ~consonant)
             source_voiced = warped.f0 > 0
             warped.f0 = np.where(vowel | source_voiced, _hold_nonzero(target_hz), 0.0)
             forced = vowel & ~source_voiced  # a vowel frame WORLD called unvoiced: make it periodic

@@ -1,0 +1,133 @@
+"""Where each piece of the speech goes in the sung output: the time map of WORLD speech → singing.
+
+Singers hold their vowels but keep consonants at speaking speed, so:
+
+- the consonants between two vowels are split at the quietest point between them (a pause or a stop
+  closure) into the previous syllable's coda and the next one's onset; each keeps its spoken length
+  up to ``consonant_cap_s`` and is copied at speed 1 (never time-compressed). Across a rest the coda
+  closes the previous note and the onset leads into the next one, with silence between; without one
+  they join into a cluster at the start of the next note;
+- the last syllable's coda sounds before the melody ends (it shortens the last vowel if it must).
+
+Measured on 20 corpus test pairs (pocketsphinx forced alignment of the lyrics, ``models.dsp.bench``):
+compressing each consonant cluster into 0.15 s aligned 35 %; copying codas and onsets at speed 1 with
+a 0.3 s cap each, 50 % (Festival's own singing of the same words: 55 %). Keeping each vowel's first
+and last 40 ms at speaking speed and stretching only its middle was tried and dropped: 35 %.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.dsp.alignment import Slot
+from models.dsp.syllables import Nucleus
+
+Span = tuple[float, float]
+MIN_VOWEL_S = 0.02  # a vowel keeps at least this much of its note after the consonants
+JUMP_S = 1e-6  # two anchors this close make a cut in the source (a dropped pause)
+
+
+@dataclass
+class TimeMap:
+    """Anchors (output seconds → speech seconds) and the output spans that are vowels, consonants, silent."""
+
+    target: list[float] = field(default_factory=lambda: [0.0])
+    source: list[float] = field(default_factory=lambda: [0.0])
+    vowels: list[Span] = field(default_factory=list)
+    consonants: list[Span] = field(default_factory=list)
+    silent: list[Span] = field(default_factory=list)
+
+    def copy_span(self, at: float, source: Span) -> float:
+        """Copy ``source`` at speaking speed to start at output time ``at``; returns where it ends."""
+        length = source[1] - source[0]
+        if length <= 0:
+            return at
+        self._anchor(at, source[0])
+        self._anchor(at + length, source[1])
+        self.consonants.append((at, at + length))
+        return at + length
+
+    def silence(self, start: float, end: float) -> None:
+        if end - start > 1e-4:
+            self.silent.append((start, end))
+
+    def vowel(self, start: float, end: float, source: Span) -> None:
+        """Stretch the vowel ``source`` evenly onto ``[start, end]``."""
+        self._anchor(start, source[0])
+        self._anchor(end, source[1])
+        self.vowels.append((start, end))
+
+    def _anchor(self, t: float, s: float) -> None:
+        if t <= self.target[-1]:  # same output instant as the last anchor: a cut in the source
+            t = self.target[-1] + JUMP_S
+        self.target.append(t)
+        self.source.append(s)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.array(self.target), np.array(self.source)
+
+
+def sung_time_map(
+    nuclei: list[Nucleus],
+    slots: list[Slot],
+    *,
+    splits: list[float],
+    source_end: float,
+    duration: float,
+    consonant_cap_s: float,
+) -> TimeMap:
+    """The time map for syllable ``slots`` (one per nucleus, in order) of a ``duration``-second melody.
+
+    ``splits[k]`` is the speech time (s) dividing the consonants before nucleus k into the previous
+    syllable's coda and this one's onset (ignored for k = 0, which has no coda).
+    """
+    tm = TimeMap()
+    previous_end, previous_vowel_end = 0.0, 0.0
+    for i, slot in enumerate(slots):
+        nucleus = nuclei[slot.syllable]
+        gap_start, gap_end = previous_vowel_end, max(previous_vowel_end, nucleus.start)
+        split = gap_start if i == 0 else float(np.clip(splits[slot.syllable], gap_start, gap_end))
+        coda = (gap_start, min(split, gap_start + consonant_cap_s))
+        onset = (max(split, gap_end - consonant_cap_s), gap_end)
+        coda_s, onset_s = coda[1] - coda[0], onset[1] - onset[0]
+        rest = slot.start - previous_end
+        if rest >= coda_s + onset_s:  # room in the rest: coda closes the last note, onset leads in
+            end_of_coda = tm.copy_span(previous_end, coda)
+            tm.silence(end_of_coda, slot.start - onset_s)
+            vowel_start = tm.copy_span(slot.start - onset_s, onset)
+        else:  # legato: one consonant cluster at the note's start, shortened if the note is too short
+            room = rest + max(0.0, slot.end - slot.start - MIN_VOWEL_S)
+            scale = min(1.0, room / max(coda_s + onset_s, 1e-9))
+            coda = (coda[0], coda[0] + coda_s * scale)
+            onset = (onset[1] - onset_s * scale, onset[1])
+            cluster_start = max(previous_end, slot.start - (coda_s + onset_s) * scale)
+            tm.silence(previous_end, cluster_start)
+            vowel_start = tm.copy_span(tm.copy_span(cluster_start, coda), onset)
+        vowel_end = slot.end
+        if i == len(slots) - 1:  # the last coda must sound before the melody ends: it may shorten the vowel
+            tail = (nucleus.end, min(source_end, nucleus.end + consonant_cap_s))
+            tail_s = min(tail[1] - tail[0], max(0.0, slot.end - vowel_start - MIN_VOWEL_S))
+            vowel_end = min(slot.end, max(duration - tail_s, vowel_start + MIN_VOWEL_S))
+        tm.vowel(vowel_start, vowel_end, (nucleus.start, nucleus.end))
+        previous_end, previous_vowel_end = vowel_end, nucleus.end
+    tail = (previous_vowel_end, min(source_end, previous_vowel_end + consonant_cap_s))
+    tail = (tail[0], tail[0] + max(0.0, min(tail[1] - tail[0], duration - previous_end)))
+    end_of_tail = tm.copy_span(previous_end, tail)
+    tm.silence(end_of_tail, duration)
+    tm._anchor(max(duration, end_of_tail), tail[1])
+    return tm
+
+
+def quietest_points(nuclei: list[Nucleus], loudness_db: np.ndarray, frame_s: float) -> list[float]:
+    """For each nucleus, the time of the quietest frame between it and the previous vowel (its start for the first)."""
+    points = [nuclei[0].start if nuclei else 0.0]
+    for before, after in itertools.pairwise(nuclei):
+        lo, hi = int(round(before.end / frame_s)), int(round(after.start / frame_s))
+        if hi - lo < 2:
+            points.append((before.end + after.start) / 2)
+            continue
+        points.append((lo + int(np.argmin(loudness_db[lo:hi]))) * frame_s)
+    return points

@@ -1,0 +1,87 @@
+"""The speech→singing time map: consonants at speaking speed, codas and onsets on the right side of a rest."""
+
+import numpy as np
+import pytest
+
+from models.dsp.alignment import Slot
+from models.dsp.syllables import Nucleus
+from models.dsp.time_map import quietest_points, sung_time_map
+
+# Speech: "ca-t | do-g": vowel 0.10–0.20 s, consonants 0.20–0.40 s (coda "t", pause, onset "d"),
+# vowel 0.40–0.50 s, final coda 0.50–0.60 s.
+NUCLEI = [Nucleus(0.10, 0.20, 0.15), Nucleus(0.40, 0.50, 0.45)]
+SPLITS = [0.10, 0.28]
+
+
+def source_at(tm, t: float) -> float:
+    target, source = tm.arrays()
+    return float(np.interp(t, target, source))
+
+
+def test_across_a_rest_the_coda_closes_the_last_note_and_the_onset_leads_into_the_next():
+    slots = [Slot(0, 0.0, 1.0), Slot(1, 2.0, 3.0)]  # a one-second rest between the notes
+    tm = sung_time_map(NUCLEI, slots, splits=SPLITS, source_end=0.7, duration=3.0, consonant_cap_s=0.3)
+    assert tm.vowels[0] == pytest.approx((0.1, 1.0), abs=1e-5)  # first onset 0.0–0.1 copied before it
+    # the coda 0.20–0.28 s right after the first note, at speaking speed
+    assert source_at(tm, 1.0) == pytest.approx(0.20, abs=1e-4)
+    assert source_at(tm, 1.04) == pytest.approx(0.24, abs=1e-4)
+    # the onset 0.28–0.40 s ends exactly at the second note's start
+    assert source_at(tm, 2.0 - 0.06) == pytest.approx(0.34, abs=1e-4)
+    assert source_at(tm, 2.0) == pytest.approx(0.40, abs=1e-4)
+    assert any(
+        start == pytest.approx(1.08, abs=1e-4) and end == pytest.approx(1.88, abs=1e-4)
+        for start, end in tm.silent
+    )
+
+
+def test_legato_consonants_form_one_cluster_at_the_note_start_without_time_compression():
+    slots = [Slot(0, 0.0, 1.0), Slot(1, 1.0, 2.0)]
+    tm = sung_time_map(NUCLEI, slots, splits=SPLITS, source_end=0.7, duration=2.0, consonant_cap_s=0.3)
+    cluster = [span for span in tm.consonants if span[0] >= 1.0 - 1e-6][0:2]
+    assert sum(end - start for start, end in cluster) == pytest.approx(
+        0.20, abs=1e-4
+    )  # 0.2 s of speech, speed 1
+    assert tm.vowels[1][0] == pytest.approx(1.20, abs=1e-4)
+
+
+def test_the_cap_keeps_the_consonants_nearest_each_vowel():
+    slots = [Slot(0, 0.0, 1.0), Slot(1, 2.0, 3.0)]
+    tm = sung_time_map(NUCLEI, slots, splits=SPLITS, source_end=0.7, duration=3.0, consonant_cap_s=0.05)
+    assert source_at(tm, 1.0) == pytest.approx(0.20, abs=1e-4)  # coda starts at the vowel's end
+    assert source_at(tm, 2.0 - 0.05) == pytest.approx(
+        0.35, abs=1e-4
+    )  # onset: the last 50 ms before the vowel
+
+
+def test_the_last_coda_sounds_before_the_melody_ends():
+    slots = [Slot(0, 0.0, 1.0), Slot(1, 1.0, 2.0)]
+    tm = sung_time_map(NUCLEI, slots, splits=SPLITS, source_end=0.6, duration=2.0, consonant_cap_s=0.3)
+    assert tm.vowels[-1][1] == pytest.approx(1.9, abs=1e-4)
+    assert source_at(tm, 1.95) == pytest.approx(0.55, abs=1e-4)
+    assert source_at(tm, 2.0) == pytest.approx(0.60, abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_anchors_increase_and_never_run_backwards_in_the_speech(seed):
+    rng = np.random.default_rng(seed)
+    edges = np.sort(rng.uniform(0, 3, 2 * 6))
+    nuclei = [Nucleus(a, b, (a + b) / 2) for a, b in edges.reshape(-1, 2)]
+    onsets = np.sort(rng.uniform(0, 8, 6))
+    onsets[0] = 0.0
+    ends = np.append(onsets[1:], 8.0) - rng.uniform(0, 0.3, 6) * (rng.random(6) < 0.5)
+    slots = [
+        Slot(k, float(s), float(max(e, s + 0.01))) for k, (s, e) in enumerate(zip(onsets, ends, strict=True))
+    ]
+    splits = [(a.end + b.start) / 2 for a, b in zip([nuclei[0], *nuclei], nuclei, strict=False)]
+    tm = sung_time_map(nuclei, slots, splits=splits, source_end=3.2, duration=8.0, consonant_cap_s=0.3)
+    target, source = tm.arrays()
+    assert np.all(np.diff(target) > 0)
+    assert np.all(np.diff(source) >= -1e-9)
+    assert target[-1] >= 8.0 - 1e-6
+
+
+def test_quietest_points_split_at_the_pause():
+    db = np.zeros(100)
+    db[50] = -40.0  # frame 50 = 0.25 s at 5 ms frames
+    nuclei = [Nucleus(0.05, 0.20, 0.1), Nucleus(0.35, 0.45, 0.4)]
+    assert quietest_points(nuclei, db, 0.005) == pytest.approx([0.05, 0.25])
