@@ -6,7 +6,8 @@ Singers hold their vowels but keep consonants at speaking speed, so:
   closure) into the previous syllable's coda and the next one's onset; each keeps its spoken length
   up to ``consonant_cap_s`` and is copied at speed 1 (never time-compressed). Across a rest the coda
   closes the previous note and the onset leads into the next one, with silence between; without one
-  they join into a cluster at the start of the next note;
+  they join into a cluster that ends on the next note's beat (as Festival's singing places them), so
+  the vowel, and the pitch, start with the note;
 - the last syllable's coda sounds before the melody ends (it shortens the last vowel if it must).
 
 Measured on 20 corpus test pairs (pocketsphinx forced alignment of the lyrics, ``models.dsp.bench``):
@@ -86,6 +87,9 @@ def sung_time_map(
     """
     tm = TimeMap()
     previous_end, previous_vowel_end = 0.0, 0.0
+    held: tuple[float, Span] | None = (
+        None  # the last vowel's start and speech span; its end waits for what follows
+    )
     for i, slot in enumerate(slots):
         nucleus = nuclei[slot.syllable]
         gap_start, gap_end = previous_vowel_end, max(previous_vowel_end, nucleus.start)
@@ -93,29 +97,31 @@ def sung_time_map(
         coda = (gap_start, min(split, gap_start + consonant_cap_s))
         onset = (max(split, gap_end - consonant_cap_s), gap_end)
         coda_s, onset_s = coda[1] - coda[0], onset[1] - onset[0]
-        rest = slot.start - previous_end
-        if rest >= coda_s + onset_s:  # room in the rest: coda closes the last note, onset leads in
+        if slot.start - previous_end >= coda_s + onset_s:  # room in the rest: coda closes, onset leads in
+            if held:
+                tm.vowel(held[0], previous_end, held[1])
             end_of_coda = tm.copy_span(previous_end, coda)
             tm.silence(end_of_coda, slot.start - onset_s)
             vowel_start = tm.copy_span(slot.start - onset_s, onset)
-        else:  # legato: one consonant cluster at the note's start, shortened if the note is too short
-            room = rest + max(0.0, slot.end - slot.start - MIN_VOWEL_S)
-            scale = min(1.0, room / max(coda_s + onset_s, 1e-9))
+        else:  # legato: one cluster ending on the beat, taking at most half of the last vowel's time
+            earliest = previous_end if held is None else (held[0] + previous_end) / 2
+            cluster_start = max(earliest, slot.start - (coda_s + onset_s))
+            room = max(0.0, slot.end - MIN_VOWEL_S - cluster_start)
+            scale = min(1.0, room / max(coda_s + onset_s, 1e-9))  # a very short note shortens its cluster
             coda = (coda[0], coda[0] + coda_s * scale)
             onset = (onset[1] - onset_s * scale, onset[1])
-            cluster_start = max(previous_end, slot.start - (coda_s + onset_s) * scale)
+            if held:
+                tm.vowel(held[0], min(previous_end, cluster_start), held[1])
             tm.silence(previous_end, cluster_start)
             vowel_start = tm.copy_span(tm.copy_span(cluster_start, coda), onset)
-        vowel_end = slot.end
-        if i == len(slots) - 1:  # the last coda must sound before the melody ends: it may shorten the vowel
-            tail = (nucleus.end, min(source_end, nucleus.end + consonant_cap_s))
-            tail_s = min(tail[1] - tail[0], max(0.0, slot.end - vowel_start - MIN_VOWEL_S))
-            vowel_end = min(slot.end, max(duration - tail_s, vowel_start + MIN_VOWEL_S))
-        tm.vowel(vowel_start, vowel_end, (nucleus.start, nucleus.end))
-        previous_end, previous_vowel_end = vowel_end, nucleus.end
-    tail = (previous_vowel_end, min(source_end, previous_vowel_end + consonant_cap_s))
-    tail = (tail[0], tail[0] + max(0.0, min(tail[1] - tail[0], duration - previous_end)))
-    end_of_tail = tm.copy_span(previous_end, tail)
+        held = (vowel_start, (nucleus.start, nucleus.end))
+        previous_end, previous_vowel_end = slot.end, nucleus.end
+    # The last coda sounds before the melody ends, shortening the last vowel if it must.
+    tail_s = min(consonant_cap_s, source_end - previous_vowel_end, duration - held[0] - MIN_VOWEL_S)
+    tail = (previous_vowel_end, previous_vowel_end + max(0.0, tail_s))
+    vowel_end = min(previous_end, duration - (tail[1] - tail[0]))
+    tm.vowel(held[0], vowel_end, held[1])
+    end_of_tail = tm.copy_span(vowel_end, tail)
     tm.silence(end_of_tail, duration)
     tm._anchor(max(duration, end_of_tail), tail[1])
     return tm
