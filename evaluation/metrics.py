@@ -1,7 +1,8 @@
 """Objective metrics, each computed the way its source computes it (definitions in ARCHITECTURE.md).
 
 Spectral: ``lsd_icassp``, ``lsd_db``, ``mcd`` (mel-cepstral distortion with DTW). Pitch of an output:
-``pitch_scores`` (raw pitch / raw chroma accuracy by mir_eval, F0 RMSE in cents, voicing decision error).
+``pitch_scores`` (raw pitch / raw chroma accuracy by mir_eval, F0 RMSE in cents, voicing decision error);
+speech-likeness of an output's intonation: ``intonation`` (F0 range, declination).
 Intelligibility lives in :mod:`evaluation.intelligibility`, speaker similarity in :mod:`evaluation.speaker`.
 """
 
@@ -233,6 +234,28 @@ def note_pitch_accuracy(estimate: Audio, notes, *, tolerance_cents: float = 50.0
         estimate=features.f0(estimate, method="accurate"), notes=notes, tolerance_cents=tolerance_cents
     )
     return scores.rpa, scores.rca
+
+
+@dataclass(frozen=True)
+class Intonation:
+    """How speech-like an F0 contour is: its range and its declination (NaN with under 10 voiced frames)."""
+
+    range_st: float  # 5th–95th percentile span of the voiced F0, semitones
+    slope_st_per_s: float  # declination: least-squares slope of voiced F0 (semitones) against time
+
+
+def intonation(track: F0Track) -> Intonation:
+    """Speech-likeness of an F0 track. Speech spans roughly 4–12 semitones per phrase and falls (a
+    negative slope, declination); a singing-to-speech output that keeps the tune spans more and
+    does not fall. Compare with the true speech's values, measured the same way."""
+    voiced = np.asarray(track.hz) > 0
+    if voiced.sum() < 10:
+        return Intonation(math.nan, math.nan)
+    semitones = 12 * np.log2(np.asarray(track.hz)[voiced] / 100.0)
+    times = np.asarray(track.times)[voiced]
+    low, high = np.percentile(semitones, [5, 95])
+    slope = float(np.polyfit(times, semitones, 1)[0]) if np.ptp(times) > 0 else math.nan
+    return Intonation(float(high - low), slope)
 
 
 def f0_error_cents(reference: Audio, estimate: Audio, *, statistic: str = "median") -> float:

@@ -137,3 +137,26 @@ def test_dtw_matches_brute_force(shape, rng):
         steps = np.diff(path, axis=0)
         assert all(tuple(s) in {(1, 0), (0, 1), (1, 1)} for s in steps)
         assert cost[path[:, 0], path[:, 1]].sum() == pytest.approx(total)
+
+
+def test_intonation_measures_range_and_declination_of_a_falling_contour():
+    from evaluation.metrics import intonation
+    from models.features import F0Track
+
+    times = np.arange(0, 2, 0.01)
+    hz = 200 * 2 ** (-3 * times / 12)  # falls 3 semitones per second, 6 in all
+    hz[50:60] = 0  # an unvoiced gap is ignored
+    tone = intonation(F0Track(times, hz))
+    assert tone.slope_st_per_s == pytest.approx(-3.0, abs=1e-6)
+    assert tone.range_st == pytest.approx(0.9 * 6, abs=0.1)  # 5th–95th percentile of a uniform fall
+
+
+def test_intonation_tells_a_sung_tune_from_speech_and_refuses_too_few_voiced_frames():
+    from evaluation.metrics import intonation
+    from models.features import F0Track
+
+    times = np.arange(0, 4, 0.01)
+    tune = 220 * 2 ** (np.array([0, 4, 7, 12])[(times // 1).astype(int)] / 12)  # a rising arpeggio
+    tone = intonation(F0Track(times, tune))
+    assert tone.range_st > 10 and tone.slope_st_per_s > 2
+    assert np.isnan(intonation(F0Track(times[:9], tune[:9])).range_st)

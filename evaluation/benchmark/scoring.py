@@ -29,6 +29,8 @@ METRICS = (
     "wer",
     "per",
     "speaker_sim",
+    "f0_range_st",
+    "f0_slope_st_s",
 )
 
 
@@ -58,7 +60,8 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
     pitch of the re-tracked output (accurate F0) against the notes (``rpa``, ``rca``, ``f0_rmse_cents``,
     ``vde``). With the text: forced alignment (``aligned`` 0/1, ``phone_score``), ``wer``, and, given a
     ``phone_recognizer`` (models/ppg), ``per`` against :func:`known_phones`. Always: ``speaker_sim`` of
-    output and input (Resemblyzer). What depends
+    output and input (Resemblyzer). Singing→speech: the intonation's range and declination
+    (``f0_range_st``, ``f0_slope_st_s``; compare with the true speech's ceiling row). What depends
     only on the item (the reference's mel-cepstra, the input's embedding) is computed once per item.
     """
     row = dict.fromkeys(METRICS, math.nan)
@@ -75,6 +78,9 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
     if task == Task.SPEECH_TO_SINGING and item.notes:
         pitch = metrics.pitch_scores(estimate=features.f0(output, method="accurate"), notes=item.notes)
         row.update(rpa=pitch.rpa, rca=pitch.rca, f0_rmse_cents=pitch.f0_rmse_cents, vde=pitch.vde)
+    if task == Task.SINGING_TO_SPEECH:
+        tone = metrics.intonation(features.f0(output, method="accurate"))
+        row.update(f0_range_st=tone.range_st, f0_slope_st_s=tone.slope_st_per_s)
     if item.text.strip():
         heard = intelligibility(
             audio=output,

@@ -25,6 +25,8 @@ COLUMNS = {
     "wer": ("WER", "↓"),
     "per": ("PER (ppg)", "↓"),
     "speaker_sim": ("speaker sim", "↑"),
+    "f0_range_st": ("F0 range (st)", "≈ speech"),
+    "f0_slope_st_s": ("F0 slope (st/s)", "≈ speech"),
 }
 #: singing→speech puts its primary measures first (MCD, then WER: ARCHITECTURE.md)
 ORDER = {
@@ -38,6 +40,8 @@ ORDER = {
         "lsd_icassp",
         "lsd_db",
         "speaker_sim",
+        "f0_range_st",
+        "f0_slope_st_s",
     ],
 }
 KIND_ORDER = {"converter": 0, "external": 0, "ceiling": 1, "floor": 2}
@@ -107,7 +111,9 @@ def write(rows: list[dict], rtf: dict[str, float], out: str, *, rtf_runs: int = 
         "as it is: no target length to stretch to). Intelligibility: align success, phone score and WER are "
         "pocketsphinx's (independent of every Songbridge model); PER (ppg) is the phone error rate of "
         "Songbridge's own phoneme recognizer (models/ppg, trained on the synthetic corpus, so not independent) "
-        "against the item's known phones. Definitions: ARCHITECTURE.md, evaluation/metrics.py.\n"
+        "against the item's known phones. F0 range (5th–95th percentile span, semitones) and slope "
+        "(declination, semitones per second) of a singing→speech output are speech-like when close to the "
+        "true speech's row. Definitions: ARCHITECTURE.md, evaluation/metrics.py.\n"
     )
     text = markdown(frame, rtf) + "\n" + notes if len(frame) else "No outputs were scored.\n"
     with open(md_path, "w", encoding="utf-8") as handle:
