@@ -53,3 +53,23 @@ def serve(app, port: int):
     while not server.started and time.time() < deadline:
         time.sleep(0.02)
     return server
+
+
+def launch_app(monkeypatch, data: str, admin: str | None = None):
+    """The real app (``create_app``) on a free local port over the study data in ``data``; call
+    ``app.close()`` when done. ``admin`` sets SONGBRIDGE_ADMIN_TOKEN (None: no admin tab or route)."""
+    from app import create_app
+
+    monkeypatch.setenv("SONGBRIDGE_DATA_DIR", data)
+    if admin:
+        monkeypatch.setenv("SONGBRIDGE_ADMIN_TOKEN", admin)
+    else:
+        monkeypatch.delenv("SONGBRIDGE_ADMIN_TOKEN", raising=False)
+    app = create_app()
+    app.launch(
+        server_name="127.0.0.1",
+        prevent_thread_lock=True,
+        quiet=True,
+        app_kwargs={"routes": app.listening_routes},
+    )
+    return app
