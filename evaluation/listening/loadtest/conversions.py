@@ -51,7 +51,11 @@ class Conversions:
                     self._active += 1
                 started = time.perf_counter()
                 try:
-                    client.predict(param_0=handle_file(EXAMPLE), api_name="/convert_world_sts")
+                    # The default melody source (the built-in tune); note text, MIDI and reference left empty.
+                    client.predict(
+                        audio_path=handle_file(EXAMPLE), param_4="", param_5=None, param_6=None,
+                        api_name="/convert_world_sts",
+                    )  # fmt: skip
                 finally:
                     with self._lock:
                         self._active -= 1

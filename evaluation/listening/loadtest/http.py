@@ -10,11 +10,16 @@ class Down(Exception):
     """The server did not answer (refused, reset, closed mid-response): it may be restarting."""
 
 
+#: uvicorn closes a keep-alive connection idle for 5 s; a browser then opens a new one, and so do we.
+IDLE_S = 4.0
+
+
 class Conn:
     def __init__(self, host: str, port: int, *, timeout: float = 60.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.used = 0.0
 
     async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         """``(status, JSON body)``; raises :class:`Down` when the connection fails (then reconnects next time)."""
@@ -25,6 +30,10 @@ class Conn:
             raise Down(f"{type(e).__name__}: {e}") from None
 
     async def _request(self, method: str, path: str, body: dict | None) -> tuple[int, dict]:
+        loop = asyncio.get_running_loop()
+        if self.writer is not None and loop.time() - self.used > IDLE_S:
+            self.close()
+        self.used = loop.time()
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         data = json.dumps(body).encode() if body is not None else b""
@@ -44,6 +53,7 @@ class Conn:
             elif name.lower() == "transfer-encoding" and "chunked" in value:
                 chunked = True
         payload = await self._chunked() if chunked else await self.reader.readexactly(length)
+        self.used = loop.time()
         try:
             return status, json.loads(payload) if payload else {}
         except ValueError:
