@@ -35,7 +35,8 @@ class RateLimiter:
         now = self.clock()
         with self._lock:
             tokens, at = self._buckets.get(key, (float(self.rate.burst), now))
-            tokens = min(float(self.rate.burst), tokens + (now - at) * self.rate.per_second)
+            # max(0, …): a wall clock set back must not drain the bucket
+            tokens = min(float(self.rate.burst), tokens + max(0.0, now - at) * self.rate.per_second)
             allowed = tokens >= 1.0
             self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
             if len(self._buckets) > self.max_keys:
