@@ -124,7 +124,8 @@ def report(args, outcome: dict, result) -> bool:
             f"while a conversion ran: p50 {1000 * percentile(busy, 50):.0f} ms, "
             f"p95 {1000 * percentile(busy, 95):.0f} ms, p99 {1000 * percentile(busy, 99):.0f} ms (n={len(busy)}); "
             f"{outcome['conversions']} conversions (world-sts, 5 s speech, built-in tune) finished, "
-            f"median {outcome['conversion_median_s']:.1f} s, {outcome['conversion_errors']} cut by the kill"
+            f"median {outcome['conversion_median_s']:.1f} s; {outcome['conversion_errors']} attempts failed "
+            "while the server was down (cut by the kill or refused before the restart)"
         )
     if "down_s" in outcome:
         mid = outcome["mid_study"]
