@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# No run history in the browser: it would keep every input of every event, the admin token included.
+os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
 
 
 def create_app():

@@ -168,12 +168,12 @@ def load_audio(
     Returns float32 mono :class:`Audio` at ``sr``. Raises :class:`AudioInputError` with a sentence
     saying what was wrong and what is accepted.
     """
-    samples, source_sr = _read(source)
+    samples, source_sr = _read(source, limits)
     samples = _validate(samples, source_sr, limits)
     return Audio(resample(samples, source_sr, sr), sr)
 
 
-def _read(source) -> tuple[np.ndarray, int]:
+def _read(source, limits: AudioLimits) -> tuple[np.ndarray, int]:
     if isinstance(source, Audio):
         return np.asarray(source.samples), source.sr
     if isinstance(source, tuple):
@@ -183,13 +183,34 @@ def _read(source) -> tuple[np.ndarray, int]:
             array = array.astype(np.float32) / float(np.iinfo(array.dtype).max)
         return array, int(source_sr)
     if isinstance(source, bytes):
+        _refuse_long_header(io.BytesIO(source), limits)
         return _decode(io.BytesIO(source), "the uploaded data")
     path = os.fspath(source)
     if not os.path.isfile(path):
         raise AudioInputError(f"No audio file at '{path}'. Upload a {ACCEPTED} file.")
     if os.path.getsize(path) == 0:
         raise AudioInputError(f"'{os.path.basename(path)}' is empty (0 bytes). Upload a {ACCEPTED} file.")
+    _refuse_long_header(path, limits)
     return _decode(path, f"'{os.path.basename(path)}'")
+
+
+def _refuse_long_header(file, limits: AudioLimits) -> None:
+    """Refuse a file whose header already says it is too long, before decoding (and holding) it all."""
+    import soundfile
+
+    try:
+        info = soundfile.info(file)
+    except Exception:  # unreadable headers are _decode's to report
+        return
+    if info.samplerate > 0 and info.frames > 0 and info.frames / info.samplerate > limits.max_seconds:
+        raise _too_long(info.frames / info.samplerate, limits)
+
+
+def _too_long(duration: float, limits: AudioLimits) -> AudioInputError:
+    return AudioInputError(
+        f"The recording is {duration:.1f} s long; the limit here is {limits.max_seconds:g} s. "
+        "Trim it to a shorter excerpt."
+    )
 
 
 def _decode(file, label: str) -> tuple[np.ndarray, int]:
@@ -250,10 +271,7 @@ def _validate(samples: np.ndarray, source_sr: int, limits: AudioLimits) -> np.nd
             f"The recording is {duration:.2f} s long; at least {limits.min_seconds} s is needed. Record a longer take."
         )
     if duration > limits.max_seconds:
-        raise AudioInputError(
-            f"The recording is {duration:.1f} s long; the limit here is {limits.max_seconds:g} s. "
-            "Trim it to a shorter excerpt."
-        )
+        raise _too_long(duration, limits)
     if float(np.max(np.abs(samples - np.mean(samples)))) < limits.silence_peak:
         raise AudioInputError("The recording is silent. Check the microphone level and record again.")
     return samples

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import sqlite3
 import threading
 import time
 
@@ -53,3 +55,40 @@ def serve(app, port: int):
     while not server.started and time.time() < deadline:
         time.sleep(0.02)
     return server
+
+
+def launch_app(monkeypatch, data: str, admin: str | None = None):
+    """The real app (``create_app``) on a free local port over the study data in ``data``; call
+    ``app.close()`` when done. ``admin`` sets SONGBRIDGE_ADMIN_TOKEN (None: no admin tab or route)."""
+    from app import create_app
+
+    monkeypatch.setenv("SONGBRIDGE_DATA_DIR", data)
+    if admin:
+        monkeypatch.setenv("SONGBRIDGE_ADMIN_TOKEN", admin)
+    else:
+        monkeypatch.delenv("SONGBRIDGE_ADMIN_TOKEN", raising=False)
+    app = create_app()
+    app.launch(
+        server_name="127.0.0.1",
+        prevent_thread_lock=True,
+        quiet=True,
+        app_kwargs={"routes": app.listening_routes},
+    )
+    return app
+
+
+def snapshot(data: str) -> dict:
+    """Every row of every table, and every file under the data directory but the database's own."""
+    conn = sqlite3.connect(f"file:{data}/listening.sqlite?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+    finally:
+        conn.close()
+    files = sorted(
+        (os.path.relpath(os.path.join(d, f), data), os.path.getsize(os.path.join(d, f)))
+        for d, _, names in os.walk(data)
+        for f in names
+        if not f.startswith("listening.sqlite")
+    )
+    return {"rows": rows, "files": files}

@@ -8,27 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.listening_server import launch_app as launch
 from tests.listening_server import make_study
 
 ADMIN = "admin-token-for-tests"
-
-
-def launch(monkeypatch, data, admin):
-    from app import create_app
-
-    monkeypatch.setenv("SONGBRIDGE_DATA_DIR", data)
-    if admin:
-        monkeypatch.setenv("SONGBRIDGE_ADMIN_TOKEN", admin)
-    else:
-        monkeypatch.delenv("SONGBRIDGE_ADMIN_TOKEN", raising=False)
-    app = create_app()
-    app.launch(
-        server_name="127.0.0.1",
-        prevent_thread_lock=True,
-        quiet=True,
-        app_kwargs={"routes": app.listening_routes},
-    )
-    return app
 
 
 def test_app_serves_the_study_routes_and_guards_every_admin_event(tmp_path, monkeypatch):

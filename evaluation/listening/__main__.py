@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 
 from models.errors import SongbridgeError
@@ -35,8 +37,27 @@ def cmd_init(args) -> None:
         generate(study=study, registry=default_registry())
         study = dataclasses.replace(study, folder=study.generate.output)
     store = _store(args)
-    stimuli = import_stimuli(study=study, out_dir=store.stimuli_dir(study.id))
-    ListeningService(store=store).register(study=study, stimuli=stimuli, replace=args.replace)
+    # Clips are made in a staging folder and moved in only for a study that registers: a refused
+    # import (bad file, a study that already has answers) leaves the data directory as it was.
+    staging = tempfile.mkdtemp(prefix=".import-", dir=store.root)
+    final, moved = store.stimuli_dir(study.id), []
+    existed = os.path.isdir(final)
+    try:
+        stimuli = import_stimuli(study=study, out_dir=staging)
+        os.makedirs(final, exist_ok=True)
+        for row in stimuli:
+            moved.append(os.path.join(final, row["name"]))
+            os.replace(os.path.join(staging, row["name"]), moved[-1])
+        ListeningService(store=store).register(study=study, stimuli=stimuli, replace=args.replace)
+    except BaseException:
+        for path in moved:
+            if os.path.exists(path):
+                os.remove(path)
+        if not existed and os.path.isdir(final) and not os.listdir(final):
+            shutil.rmtree(os.path.dirname(final))
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print(
         f"Study '{study.id}' ready (hash {study.hash}): {len(stimuli)} clips at {study.sample_rate} Hz, "
         f"{study.loudness_lufs:g} LUFS. Participant link: /?study={study.id}"

@@ -2,7 +2,8 @@
 
 Plays, ends and answers never enter Gradio's conversion queue. Every route checks its caller itself:
 participant routes take the participant token (query or JSON body); admin routes take the
-``X-Admin-Token`` header and do not exist (404) unless SONGBRIDGE_ADMIN_TOKEN is set.
+``X-Admin-Token`` header and do not exist (404) unless SONGBRIDGE_ADMIN_TOKEN is set. Answers and
+play reports are rate-limited per participant (ratelimit.py): a script's flood gets 429, not rows.
 
 The handlers are plain functions run in Starlette's thread pool (only reading the body is async), so
 SQLite work never blocks the event loop Gradio shares. That is safe: the store's one connection is
@@ -14,12 +15,14 @@ from __future__ import annotations
 import hmac
 import io
 import os
+import time
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from evaluation.listening.ratelimit import ANSWER_RATE, EVENT_RATE, Rate, RateLimiter
 from evaluation.listening.service import API, ListeningError, ListeningService
 
 
@@ -37,7 +40,17 @@ def check_admin(*, given: str | None) -> None:
 
 
 def _refusal(error: ListeningError) -> JSONResponse:
-    return JSONResponse({"error": str(error)}, status_code=error.status)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return JSONResponse({"error": str(error)}, status_code=error.status, headers=headers)
+
+
+def _limited(limiter: RateLimiter, token: str, what: str) -> None:
+    """Refuse with 429 when this participant sends ``what`` faster than any listener can."""
+    if not limiter.allow(token):
+        raise ListeningError(
+            f"Too many {what} from this link at once; wait a moment and try again.", 429,
+            retry_after=max(1, round(limiter.retry_after(token))),
+        )  # fmt: skip
 
 
 async def _read(request: Request) -> dict | ListeningError:
@@ -57,8 +70,13 @@ def _json(body: dict | ListeningError | None) -> dict:
     return body or {}
 
 
-def build_router(*, service: ListeningService) -> APIRouter:
+def build_router(
+    *, service: ListeningService, answer_rate: Rate = ANSWER_RATE, event_rate: Rate = EVENT_RATE
+) -> APIRouter:
     router = APIRouter(prefix=API)
+    # The service's clock: the same time in which clips must have played (tests move it by hand).
+    clock = getattr(service, "clock", time.monotonic)
+    answers, events = RateLimiter(answer_rate, clock=clock), RateLimiter(event_rate, clock=clock)
 
     def guarded(handler: Callable) -> Callable:
         async def run(request: Request):
@@ -88,6 +106,7 @@ def build_router(*, service: ListeningService) -> APIRouter:
 
     def event(request: Request, body):
         body = _json(body)
+        _limited(events, str(body.get("token", "")), "play reports")
         service.event(
             token=str(body.get("token", "")), trial_id=body.get("trial_id"), slot=body.get("slot"),
             event=body.get("event"),
@@ -97,6 +116,7 @@ def build_router(*, service: ListeningService) -> APIRouter:
     def answer(request: Request, body):
         body = _json(body)
         values = body.get("values") if isinstance(body.get("values"), dict) else {}
+        _limited(answers, str(body.get("token", "")), "answers")
         return service.answer(token=str(body.get("token", "")), trial_id=body.get("trial_id"), values=values)
 
     def stimulus(request: Request, body):

@@ -31,9 +31,10 @@ SLOTS = {"a": "stimulus_a", "b": "stimulus_b", "source": "context_source", "melo
 class ListeningError(SongbridgeError):
     """A refused request; ``status`` is the HTTP status the routes answer with."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # seconds, for a 429
 
 
 def _forbidden() -> ListeningError:

@@ -53,10 +53,24 @@ def scan(*, study: Study) -> dict[str, dict[str, str]]:
                 roles["melody"] = os.path.join(context, "melody" + ext)
                 break
         found[item] = roles
+    _refuse_escapes(root, found)
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise StudyError(f"Missing stimulus file(s): {shown}. Every system needs ROOT/<system>/<item>.wav.")
     return found
+
+
+def _refuse_escapes(root: str, found: dict[str, dict[str, str]]) -> None:
+    """Every stimulus must really lie inside the folder: a symlink out of it (to the database, a key,
+    another study) is refused, so importing a folder received from elsewhere reads nothing else."""
+    inside = os.path.realpath(root) + os.sep
+    for roles in found.values():
+        for path in roles.values():
+            if not os.path.realpath(path).startswith(inside):
+                raise StudyError(
+                    f"{path} leads outside the stimuli folder {root} (a link to {os.path.realpath(path)}); "
+                    "copy the file into the folder instead."
+                )
 
 
 def render_melody(*, path: str, sr: int) -> np.ndarray:
@@ -88,12 +102,13 @@ def match_loudness(*, samples: np.ndarray, sr: int, target_lufs: float) -> tuple
     import pyloudnorm
 
     x = samples.astype(np.float64)
-    if len(x) >= int(0.45 * sr):
-        loudness = pyloudnorm.Meter(sr).integrated_loudness(x)
-    else:
-        loudness = 20 * np.log10(np.sqrt(np.mean(x**2)) + 1e-12) - 0.691
-    if not np.isfinite(loudness):
+    rms = float(np.sqrt(np.mean(x**2)))
+    if rms == 0.0:
         raise StudyError("A stimulus is silent; its loudness cannot be measured.")
+    rms_loudness = 20 * np.log10(rms) - 0.691
+    loudness = pyloudnorm.Meter(sr).integrated_loudness(x) if len(x) >= int(0.45 * sr) else rms_loudness
+    if not np.isfinite(loudness):  # quiet, not silent: every block under BS.1770's −70 LUFS gate
+        loudness = rms_loudness
     y = x * 10 ** ((target_lufs - loudness) / 20)
     peak = np.max(np.abs(y))
     if peak > 0.99:  # a peak limit wins over the target; the stored LUFS says so
@@ -120,6 +135,7 @@ def import_stimuli(*, study: Study, out_dir: str) -> list[dict]:
     sr, rows = study.sample_rate, []
     for item, roles in scan(study=study).items():
         clips: dict[tuple[str, str], np.ndarray] = {}
+        paths: dict[tuple[str, str], str] = {}
         for role, path in roles.items():
             try:
                 audio = (
@@ -131,13 +147,17 @@ def import_stimuli(*, study: Study, out_dir: str) -> list[dict]:
                 raise StudyError(f"{path}: {error}") from None
             kind = role if role in ("source", "melody", "reference") else "output"
             clips[(kind, "" if kind != "output" else role)] = audio
+            paths[(kind, "" if kind != "output" else role)] = path
         if study.type == "mos":
             first = clips[("output", study.systems[0])]
             clips[("anchor", "_anchor")] = degrade(samples=first, sr=sr, seed=study.seed)
         for (kind, system), samples in clips.items():
             # The melody's reference tone stays soft: 6 LU under the voices it guides.
             target = study.loudness_lufs - (6.0 if kind == "melody" else 0.0)
-            matched, lufs = match_loudness(samples=samples, sr=sr, target_lufs=target)
+            try:
+                matched, lufs = match_loudness(samples=samples, sr=sr, target_lufs=target)
+            except StudyError as error:
+                raise StudyError(f"{paths.get((kind, system), 'the MOS anchor')}: {error}") from None
             name = secrets.token_hex(8) + ".wav"  # random: the name carries nothing about the system
             path = os.path.join(out_dir, name)
             soundfile.write(path, matched, sr, subtype="PCM_16")

@@ -1,0 +1,46 @@
+"""The load and crash benchmark, small: participants through the HTTP protocol, the server SIGKILLed
+midway and restarted; every acknowledged answer is stored exactly once and every participant finishes.
+Checks correctness only; timings are the benchmark's to print (results/reliability/loadtest.md)."""
+
+from evaluation.listening.loadtest.__main__ import parser, report, run
+from tests.listening_server import free_port
+
+
+def test_a_sigkill_midway_loses_and_duplicates_nothing_and_participants_resume(capsys):
+    args = parser().parse_args(
+        ["--mode", "burst", "--participants", "12", "--trials", "3", "--ramp-s", "0.5", "--bare",
+         "--port", str(free_port())]
+    )  # fmt: skip
+    outcome, result = run(args)
+    assert report(args, outcome, result), capsys.readouterr().out
+    tally = outcome["tally"]
+    assert "down_s" in outcome and tally.interrupted, "the server should have been killed mid-study"
+    assert result.acknowledged == result.stored == 12 * 4 and result.ok
+    assert result.lost == result.duplicated == result.altered == 0
+    assert outcome["mid_study"] and outcome["mid_study"] <= tally.completed  # those cut off finished after
+
+
+def test_an_answer_retried_after_a_restart_is_acknowledged_and_stored_once(tmp_path):
+    """The page's retry after a crash: the first attempt was committed but its reply died with the server."""
+    from evaluation.listening.service import ListeningService
+    from evaluation.listening.store import Store
+    from tests.listening_server import Clock, make_study
+
+    data, clock = make_study(tmp_path), Clock()
+    before = ListeningService(store=Store(root=data), clock=clock)
+    token = before.start(study_id="demo")
+    before.consent(token=token, profile={"headphones": "h", "native_language": "x", "musical_training": "0"})
+    trial = before.state(token=token)["next"]["trial_id"]
+    for event in ("play", "ended"):
+        for slot in ("A", "B"):
+            before.event(token=token, trial_id=trial, slot=slot, event=event)
+        clock.advance(1.1)
+    attributes = before.config(study_id="demo")["attributes"]
+    assert before.answer(token=token, trial_id=trial, values=dict.fromkeys(attributes, "A"))["stored"]
+    before.store.close()  # the process dies here; the participant never saw the reply
+    after = ListeningService(store=Store(root=data), clock=clock)
+    retry = after.answer(token=token, trial_id=trial, values=dict.fromkeys(attributes, "A"))
+    assert retry == {"stored": False, "duplicate": True}
+    rows = after.store.query("SELECT attribute, value FROM answers WHERE trial_id = ?", (trial,))
+    assert sorted(r["attribute"] for r in rows) == sorted(attributes) and {r["value"] for r in rows} == {"A"}
+    assert after.state(token=token)["answered"] == 1  # and the participant resumes at the next trial
