@@ -6,9 +6,8 @@ Singers hold their vowels but keep consonants at speaking speed, so:
   closure) into the previous syllable's coda and the next one's onset; each keeps its spoken length
   up to ``consonant_cap_s`` and is copied at speed 1 (never time-compressed). Across a rest the coda
   closes the previous note and the onset leads into the next one, with silence between; without one
-  they join into a cluster that ends on the next note's beat when the previous vowel can spare the
-  time (as Festival's singing places them), so the vowel, and the pitch, start with the note; a cluster
-  longer than its share of the two notes is shortened (fast passages);
+  they join into a cluster around the next note's beat, mostly before it as Festival's singing places
+  them, within a share of both notes (shortened beyond it: fast passages);
 - the last syllable's coda sounds before the melody ends (it shortens the last vowel if it must).
 
 Measured on 20 corpus test pairs (pocketsphinx forced alignment of the lyrics, ``models.dsp.bench``):
@@ -29,8 +28,9 @@ from models.dsp.syllables import Nucleus
 
 Span = tuple[float, float]
 MIN_VOWEL_S = 0.02  # a vowel keeps at least this much of its note after the consonants
-#: a legato consonant cluster may take this share of the previous vowel (before the beat) and of its own
-#: note (after it); a longer cluster is shortened, as singers shorten consonants in fast passages
+#: a legato consonant cluster may take these shares of the previous vowel (before the beat) and of its
+#: own note (after it): more costs those notes their pitch; less, shortening the consonants, costs
+#: intelligibility (results/world_sts/README.md). Beyond them the consonants are shortened.
 BEFORE_BEAT_SHARE, AFTER_BEAT_SHARE = 0.2, 0.3
 JUMP_S = 1e-6  # two anchors this close make a cut in the source (a dropped pause)
 
@@ -110,9 +110,8 @@ def sung_time_map(
         else:  # legato: one cluster around the beat, mostly before it; short notes shorten it
             before = 0.0 if held is None else BEFORE_BEAT_SHARE * (previous_end - held[0])
             after = AFTER_BEAT_SHARE * (slot.end - slot.start)
-            scale = min(
-                1.0, (max(0.0, slot.start - previous_end) + before + after) / max(coda_s + onset_s, 1e-9)
-            )
+            room = max(0.0, slot.start - previous_end) + before + after
+            scale = min(1.0, room / max(coda_s + onset_s, 1e-9))
             cluster_start = max(previous_end - before, slot.start - (coda_s + onset_s) * scale)
             coda = (coda[0], coda[0] + coda_s * scale)
             onset = (onset[1] - onset_s * scale, onset[1])
