@@ -27,6 +27,21 @@ class Clock:
         self.now += seconds
 
 
+PROFILE = {"headphones": "h", "native_language": "x", "musical_training": "1"}
+
+
+def answer_first_trial(service, clock: Clock, token: str, choice: str, *, study_id: str = "demo") -> str:
+    """Play both clips of ``token``'s next trial to the end, then answer ``choice`` for every attribute."""
+    trial = service.state(token=token)["next"]["trial_id"]
+    for event in ("play", "ended"):
+        for slot in ("A", "B"):
+            service.event(token=token, trial_id=trial, slot=slot, event=event)
+        clock.advance(1.0)
+    attributes = service.config(study_id=study_id)["attributes"]
+    service.answer(token=token, trial_id=trial, values=dict.fromkeys(attributes, choice))
+    return trial
+
+
 def make_study(root, *, study_id="demo", kind="preference", seconds=1.0, trials=4, catch_rate=0.25) -> str:
     """Initialise a synthetic study in ``root/data``; returns the data directory."""
     folder = write_folder(root=str(root / "layout"), systems=SYSTEMS, items=ITEMS, seconds=seconds)
@@ -68,13 +83,21 @@ def launch_app(monkeypatch, data: str, admin: str | None = None):
     else:
         monkeypatch.delenv("SONGBRIDGE_ADMIN_TOKEN", raising=False)
     app = create_app()
-    app.launch(
-        server_name="127.0.0.1",
-        prevent_thread_lock=True,
-        quiet=True,
-        app_kwargs={"routes": app.listening_routes},
-    )
+    launch_locally(app, app_kwargs={"routes": app.listening_routes})
     return app
+
+
+def launch_locally(app, *, attempts: int = 3, **kwargs) -> None:
+    """``app.launch`` on 127.0.0.1 without blocking. Gradio gives up on its own server when one HEAD
+    request takes over 3 s, which a loaded 2-core machine can cause: try again then."""
+    for attempt in range(attempts):
+        try:
+            app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **kwargs)
+            return
+        except ValueError as error:
+            if "localhost is not accessible" not in str(error) or attempt == attempts - 1:
+                raise
+            app.close()
 
 
 def snapshot(data: str) -> dict:

@@ -13,10 +13,9 @@ import re
 import httpx
 import pytest
 
-from tests.listening_server import SYSTEMS, Clock, launch_app, make_study
+from tests.listening_server import PROFILE, SYSTEMS, Clock, answer_first_trial, launch_app, make_study
 
 ADMIN = "walk-admin-token-7f3a"
-PROFILE = {"headphones": "h", "native_language": "x", "musical_training": "1"}
 
 # Every route, by what it is. "page": public page or metadata (fetched, scanned for secrets);
 # "file": serves files (attacked with paths); "event": runs Gradio events (admin events attacked);
@@ -89,14 +88,7 @@ def site(tmp_path_factory):
     alice, bob = service.start(study_id="demo"), service.start(study_id="demo")
     for token in (alice, bob):
         service.consent(token=token, profile=PROFILE)
-    trial = service.state(token=alice)["next"]["trial_id"]
-    for event in ("play", "ended"):
-        for slot in ("A", "B"):
-            service.event(token=alice, trial_id=trial, slot=slot, event=event)
-        clock.advance(1.0)
-    service.answer(
-        token=alice, trial_id=trial, values=dict.fromkeys(service.config(study_id="demo")["attributes"], "A")
-    )
+    answer_first_trial(service, clock, alice, "A")
     bob_trial = service.state(token=bob)["next"]["trial_id"]
     service.store.close()
     with pytest.MonkeyPatch.context() as mp:
@@ -265,6 +257,5 @@ def test_a_participants_answer_rate_is_limited_and_the_limit_is_theirs_alone(sit
     assert int(limited.headers["Retry-After"]) >= 1 and "wait a moment" in limited.json()["error"]
     other = http.post("/listening/api/answer", json={"token": site["alice"], "trial_id": 1, "values": {}})
     assert other.status_code != 429  # one participant's flood does not lock out another
-    events = [http.post("/listening/api/event", json={"token": site["bob"], "trial_id": site["bob_trial"],
-                                                      "slot": "A", "event": "play"}) for _ in range(40)]  # fmt: skip
-    assert 429 in [r.status_code for r in events]
+    # Play reports (10/s) are limited too; that is tested on a frozen clock in test_ratelimit.py: over
+    # HTTP on a loaded 2-core machine the requests themselves can come slower than the bucket refills.

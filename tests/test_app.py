@@ -5,6 +5,7 @@ import pytest
 import soundfile
 
 from tests.conftest import SPEECH_EXAMPLE
+from tests.listening_server import launch_locally
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def client():
 
     app = create_app()
     app.queue()
-    app.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
+    launch_locally(app)
     try:
         yield Client(app.local_url, verbose=False)
     finally:

@@ -16,7 +16,7 @@ import pytest
 from models.errors import AudioInputError
 from models.features import AudioLimits, load_audio
 from tests.hostile import ROWS, SR, voice_like
-from tests.listening_server import Clock, launch_app, make_study, snapshot
+from tests.listening_server import PROFILE, Clock, answer_first_trial, launch_app, make_study, snapshot
 
 APP_LIMITS = AudioLimits(max_seconds=60.0)  # app.py's default SONGBRIDGE_MAX_SECONDS
 NOTES = "60:0.3 62:0.3"
@@ -35,15 +35,8 @@ def live(tmp_path_factory):
     clock = Clock()
     service = ListeningService(store=Store(root=data), clock=clock)
     token = service.start(study_id="demo")
-    service.consent(token=token, profile={"headphones": "h", "native_language": "x", "musical_training": "1"})
-    trial = service.state(token=token)["next"]["trial_id"]
-    for event in ("play", "ended"):
-        for slot in ("A", "B"):
-            service.event(token=token, trial_id=trial, slot=slot, event=event)
-        clock.advance(1.0)
-    service.answer(
-        token=token, trial_id=trial, values=dict.fromkeys(service.config(study_id="demo")["attributes"], "A")
-    )
+    service.consent(token=token, profile=PROFILE)
+    answer_first_trial(service, clock, token, "A")
     service.store.close()
     with pytest.MonkeyPatch.context() as mp:
         app = launch_app(mp, data)

@@ -10,7 +10,7 @@ import yaml
 
 from evaluation.listening.__main__ import main
 from evaluation.listening.synthetic import write_folder, write_study
-from tests.listening_server import ITEMS, SYSTEMS, make_study, snapshot
+from tests.listening_server import ITEMS, PROFILE, SYSTEMS, answer_first_trial, make_study, snapshot
 
 
 def _edit(**changes):
@@ -68,14 +68,8 @@ def data(tmp_path_factory):
     clock = Clock()
     service = ListeningService(store=Store(root=data), clock=clock)
     token = service.start(study_id="demo")
-    service.consent(token=token, profile={"headphones": "h", "native_language": "x", "musical_training": "1"})
-    trial = service.state(token=token)["next"]["trial_id"]
-    for event in ("play", "ended"):
-        for slot in ("A", "B"):
-            service.event(token=token, trial_id=trial, slot=slot, event=event)
-        clock.advance(1.0)
-    attributes = service.config(study_id="demo")["attributes"]
-    service.answer(token=token, trial_id=trial, values=dict.fromkeys(attributes, "B"))
+    service.consent(token=token, profile=PROFILE)
+    answer_first_trial(service, clock, token, "B")
     service.store.close()
     return data
 
