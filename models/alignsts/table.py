@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--converters", default="", help="registry converters to score beside them: a,b,c")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N items")
     parser.add_argument("--real", action="store_true", help="the real-voice set, reference-free, instead")
+    parser.add_argument(
+        "--no-floors", action="store_true", help="leave out the floor rows (scored elsewhere)"
+    )
     parser.add_argument("--name", default="table", help="file name stem of the outputs")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         else corpus_items(args.corpus, split=args.split, limit=args.limit)
     )
     converters = [c for c in args.converters.split(",") if c]
-    frame = run(items, args.run, converters, floors=not args.real)
+    frame = run(items, args.run, converters, floors=not (args.real or args.no_floors))
     os.makedirs(args.out, exist_ok=True)
     frame.to_csv(os.path.join(args.out, f"{args.name}.csv"), index=False)
     where = "the real-voice set (reference-free)" if args.real else f"the corpus {args.split} split"
