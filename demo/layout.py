@@ -50,6 +50,19 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
             )
             converter_tab(
                 services,
+                ["alignsts"],
+                title="Speech → Singing (AlignSTS)",
+                intro="AlignSTS (Li et al., ACL Findings 2023): the words are read from your speech as phone "
+                "posteriors (after its intonation is flattened), a **rhythm adaptor** predicts where the sung "
+                "sounds start and stop from the melody and the words, and a **cross-modal aligner** moves each "
+                "word onto that rhythm before a decoder paints the singing mel spectrogram for HiFi-GAN. The "
+                "output lasts exactly as long as the melody. Trained here on one CPU thread on a small synthetic "
+                "corpus at a fraction of the paper's size, with its own small phoneme recognizer instead of "
+                "wav2vec 2.0: expect a generic synthetic voice, not yours — see the model card.",
+                examples="speech_",
+            )
+            converter_tab(
+                services,
                 ["world-s2s"],
                 title="Singing → Speech (WORLD)",
                 intro="Turn singing into speech-like audio, the baselines of the flow-based singing-to-speech "

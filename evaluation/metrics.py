@@ -291,3 +291,21 @@ def envelope_distance(reference: Audio, estimate: Audio, *, n_coefficients: int 
     ref, est = loud_mfcc(reference), loud_mfcc(estimate)
     distances = np.sqrt(((est[:, None, :] - ref[None, :, :]) ** 2).sum(axis=2))
     return float(distances.min(axis=1).mean())
+
+
+def rhythm_distance(reference: Audio, estimate: Audio) -> float:
+    """AlignSTS's rhythm-representation distance, per frame: r = sigmoid(400 · z-score of the frame energy)
+    of each signal's HiFi-GAN mel, smoothed by a Gaussian of σ 1.5 frames (AlignSTS's evaluation), then the
+    RMS of r_ref − r_est over the frames both have. AlignSTS reports the Euclidean norm over the whole
+    sequence, which grows with length; the RMS is that norm ÷ √frames. 0 = same sound/silence pattern."""
+    from scipy.ndimage import gaussian_filter1d
+
+    from models.alignsts.features import rhythm_of_mel
+
+    def envelope(audio: Audio) -> np.ndarray:
+        mel = features.log_mel(features.to_rate(audio, features.HIFIGAN_MEL.sample_rate).samples)
+        return gaussian_filter1d(rhythm_of_mel(mel, sharpness=400.0), 1.5)
+
+    a, b = envelope(reference), envelope(estimate)
+    n = min(len(a), len(b))
+    return float(np.sqrt(np.mean((a[:n] - b[:n]) ** 2))) if n else float("nan")

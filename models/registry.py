@@ -150,6 +150,15 @@ BUILTIN = [
         )
     ),
     ConverterSpec(
+        name="alignsts",
+        task=Task.SPEECH_TO_SINGING,
+        title="Speech → Singing (AlignSTS)",
+        description="rhythm adaptor and cross-modal aligner of Li et al. (ACL Findings 2023), scaled down, with "
+        "our own phoneme recognizer for content; trained on the synthetic corpus, HiFi-GAN output",
+        factory="models.alignsts.converter:AlignSTSConverter",
+        checkpoint="alignsts.pt",
+    ),
+    ConverterSpec(
         name="vae-growl",
         task=Task.STYLE,
         title="Voice style (VAE)",

@@ -22,7 +22,7 @@ from models.melody import Melody, Note
 from models.registry import default_registry
 
 HELDOUT = os.path.join(os.path.dirname(__file__), "data", "heldout_synthetic")
-SPEECH_TO_SINGING = ["parekh-mtl", "parekh-mse", "parekh-b2"]
+SPEECH_TO_SINGING = ["parekh-mtl", "parekh-mse", "parekh-b2", "alignsts"]
 
 
 @functools.lru_cache(maxsize=1)

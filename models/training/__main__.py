@@ -23,6 +23,7 @@ TRAINERS = {
     "ppg": "models.ppg.train",
     "vae_style": "models.vae_style.train",
     "s2s_flow": "models.s2s_flow.train",
+    "alignsts": "models.alignsts.train",
 }
 
 

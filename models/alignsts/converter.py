@@ -1,0 +1,130 @@
+"""AlignSTS as a Songbridge converter: spoken recording + target melody → singing, through HiFi-GAN.
+
+speech → WORLD with a flat F0 → phone posteriorgram (content) ─┐
+melody → note index and onset per output mel frame (pitch) ────┼─► AlignSTS: rhythm codes predicted by the
+speech → mean log mel of its louder frames (speaker) ──────────┘   adaptor, content re-aligned to them
+→ mel with as many frames as the melody lasts → HiFi-GAN (or Griffin-Lim).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from models import features
+from models.alignsts.features import (
+    MEL_SPEC,
+    content_features,
+    melody_frames,
+    pitch_frames,
+    speaker_vector,
+    speech_rhythm,
+)
+from models.alignsts.model import AlignSTS, AlignSTSConfig
+from models.base import (
+    Audio,
+    ConversionResult,
+    ProgressFn,
+    StageTimer,
+    Task,
+    analysed_result,
+    load_checkpoint,
+    option,
+)
+from models.dsp.world import match_level
+from models.errors import AudioInputError
+from models.melody import Melody, required
+from models.vocoders import mel_vocoder
+
+MIN_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class AlignSTSOptions:
+    vocoder: str = option(
+        "hifigan",
+        "HiFi-GAN (universal weights) on the predicted mel, or Griffin-Lim phase reconstruction.",
+        label="Vocoder",
+        choices=("hifigan", "griffinlim"),
+    )
+    griffinlim_iterations: int = option(
+        32,
+        "Griffin-Lim iterations, when that vocoder is chosen; time grows linearly.",
+        label="Griffin-Lim iterations",
+        minimum=1,
+        maximum=256,
+        step=1,
+        advanced=True,
+    )
+
+
+class AlignSTSConverter:
+    task = Task.SPEECH_TO_SINGING
+    needs_melody = True
+    Options = AlignSTSOptions
+
+    def __init__(self, checkpoint_path: str):
+        checkpoint = load_checkpoint(checkpoint_path, model="alignsts", feature_spec=MEL_SPEC)
+        self.config = AlignSTSConfig.from_dict(checkpoint.config["model"])
+        self.name = "alignsts" if self.config.variant == "full" else f"alignsts-{self.config.variant}"
+        self.model = AlignSTS(self.config)
+        self.model.load_state_dict(checkpoint.state_dict, strict=True)
+        self.model.eval()
+        self.train_info = checkpoint.train
+
+    @torch.inference_mode()
+    def singing_mel(self, speech: Audio, melody: Melody) -> np.ndarray:
+        """(80, T1) HiFi-GAN log mel of ``speech`` sung to ``melody``; T1 = the melody's length in mel frames."""
+        if speech.duration < MIN_SECONDS:
+            raise AudioInputError(
+                f"The speech is {speech.duration:.2f} s long; give at least {MIN_SECONDS} s of spoken words."
+            )
+        content = content_features(speech)
+        n_frames = melody_frames(melody)
+        notes, onsets = pitch_frames(melody, n_frames)
+        rhythm = None
+        if self.config.variant == "no_rhythm_adaptor":
+            envelope = speech_rhythm(speech)
+            rhythm = np.interp(
+                np.linspace(0, len(envelope) - 1, n_frames), np.arange(len(envelope)), envelope
+            )
+            rhythm = torch.from_numpy(rhythm.astype(np.float32))[None]
+        out = self.model(
+            torch.from_numpy(content)[None],
+            torch.tensor([content.shape[1]]),
+            torch.from_numpy(notes)[None],
+            torch.from_numpy(onsets)[None],
+            torch.tensor([n_frames]),
+            torch.from_numpy(speaker_vector(speech))[None],
+            rhythm=rhythm,
+        )
+        return out["mel"][0].numpy()
+
+    def convert(
+        self,
+        audio: Audio,
+        *,
+        melody: Melody | None = None,
+        options: AlignSTSOptions | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ConversionResult:
+        melody = required(melody)
+        options = options or AlignSTSOptions()
+        timer = StageTimer(progress, stages=3)
+        with timer("network"):
+            mel = self.singing_mel(audio, melody)
+        with timer("vocoder"):
+            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
+            sung = vocoder.synthesize(mel)
+            source = features.to_rate(audio, MEL_SPEC.sample_rate)
+            output = Audio(match_level(sung.samples, source.samples), sung.sr)
+        with timer("plots"):
+            result = analysed_result(source, output, target_f0=melody.contour())
+        result.timings = timer.timings
+        result.notes.append(
+            f"AlignSTS ({self.config.variant}), trained {self.train_info.get('steps', '?')} steps on synthetic "
+            f"pairs; rhythm predicted from the melody and the words; {options.vocoder}."
+        )
+        return result

@@ -1,0 +1,84 @@
+"""AlignSTS inputs computed from audio and melodies; shared by training data and the converter.
+
+- content: log phone posteriors (models/ppg, 10 ms frames) of the speech after WORLD has replaced its
+  F0 by the speaker's mean voiced F0 — AlignSTS's "monotonic" speech, so intonation does not leak in;
+- rhythm: r = sigmoid(k · z-score of the frame energy √Σ exp(mel)²), near binary (sound on / off);
+- pitch: the melody's note per HiFi-GAN mel frame (MIDI + 1, 0 in rests) and a note-onset flag;
+- speaker: the mean HiFi-GAN log mel of the speech's louder half (our stand-in for Resemblyzer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models import features
+from models.dsp import world
+from models.features import HIFIGAN_MEL, PPG_MEL, Audio
+from models.melody import Melody
+
+MEL_SPEC = HIFIGAN_MEL  # output frames: 11.6 ms
+CONTENT_SPEC = PPG_MEL  # content frames: 10 ms
+RHYTHM_SHARPNESS = 35.0  # k of AlignSTS's training target
+LOG_FLOOR = 1e-5
+
+
+def flattened_speech(speech: Audio) -> Audio:
+    """``speech`` resynthesized by WORLD with every voiced frame at the mean voiced F0 (16 kHz)."""
+    audio = features.to_rate(speech, CONTENT_SPEC.sample_rate)
+    params = world.analyse(audio, envelope_stride=2)
+    voiced = params.f0 > 0
+    if voiced.any():
+        params.f0 = np.where(voiced, float(np.exp(np.log(params.f0[voiced]).mean())), 0.0)
+    return world.synthesize(params)
+
+
+def content_features(speech: Audio, recognizer=None) -> np.ndarray:
+    """(40, T2) float32 log phone posteriors of the F0-flattened ``speech`` at 10 ms frames."""
+    from models.ppg.recognizer import load_default
+
+    recognizer = recognizer or load_default()
+    posteriors = recognizer.posteriorgram(flattened_speech(speech))
+    return np.log(np.maximum(posteriors, LOG_FLOOR)).T.astype(np.float32)
+
+
+def rhythm_of_mel(log_mel: np.ndarray, sharpness: float = RHYTHM_SHARPNESS) -> np.ndarray:
+    """(T,) r = sigmoid(k · z-score of √Σ_bins exp(mel)²) of a (n_mels, T) natural-log mel."""
+    energy = np.sqrt(np.sum(np.exp(2.0 * log_mel.astype(np.float64)), axis=0))
+    z = (energy - energy.mean()) / (energy.std() + 1e-8)
+    return (1.0 / (1.0 + np.exp(-np.clip(sharpness * z, -50, 50)))).astype(np.float32)
+
+
+def speech_rhythm(speech: Audio) -> np.ndarray:
+    """(T2,) rhythm envelope of the speech on the content frames (the w/o-adaptor ablation's rhythm)."""
+    mel = features.log_mel(features.to_rate(speech, CONTENT_SPEC.sample_rate).samples, CONTENT_SPEC)
+    return rhythm_of_mel(mel)
+
+
+def speaker_vector(speech: Audio) -> np.ndarray:
+    """(80,) mean HiFi-GAN log mel over the louder half of the speech frames."""
+    mel = features.log_mel(features.to_rate(speech, MEL_SPEC.sample_rate).samples, MEL_SPEC)
+    energy = mel.max(axis=0)
+    loud = energy >= np.median(energy)
+    return mel[:, loud].mean(axis=1).astype(np.float32)
+
+
+def pitch_frames(melody: Melody, n_frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """(T1,) note index per mel frame (MIDI + 1, 0 in rests) and (T1,) onset flags (1 on a note's first frame).
+
+    A frame's time is its centre, (i + ½) · hop; every note gets an onset on the frame its start falls in.
+    """
+    hop = MEL_SPEC.frame_seconds
+    centres = (np.arange(n_frames) + 0.5) * hop
+    notes = np.zeros(n_frames, dtype=np.int64)
+    onsets = np.zeros(n_frames, dtype=np.int64)
+    for note in melody.sung_notes:
+        notes[(centres >= note.onset) & (centres < note.end)] = int(note.midi) + 1
+        first = int(note.onset / hop)
+        if first < n_frames:
+            onsets[first] = 1
+    return notes, onsets
+
+
+def melody_frames(melody: Melody) -> int:
+    """Output frames for a melody: its duration at the mel hop (the output length equals the melody's)."""
+    return max(1, int(np.ceil(melody.duration / MEL_SPEC.frame_seconds)))
