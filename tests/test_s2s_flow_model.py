@@ -164,3 +164,18 @@ def test_converter_end_to_end_and_bad_input(tmp_path):
     np.testing.assert_array_equal(result.audio.samples, again.audio.samples)  # seeded sampling
     with pytest.raises(AudioInputError, match="at least"):
         converter.convert(Audio(sung.samples[:1000], 16000))
+
+
+def test_the_training_split_reads_back_from_its_cache_unchanged(tmp_path):
+    from models.corpus.manifest import read_manifest
+    from models.s2s_flow.data import load_split
+
+    root = "tests/data/heldout_synthetic"
+    split = read_manifest(root)[0].split
+    built = load_split(root, split, cache_dir=str(tmp_path))
+    cached = load_split(root, split, cache_dir=str(tmp_path))  # read from the .npz this time
+    assert len(list(tmp_path.iterdir())) == 1 and len(cached) == len(built) > 0
+    for a, b in zip(built, cached, strict=True):
+        for field in ("singing", "speech", "phones"):
+            assert np.array_equal(getattr(a, field), getattr(b, field))
+            assert getattr(a, field).dtype == getattr(b, field).dtype

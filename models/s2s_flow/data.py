@@ -6,8 +6,6 @@ into the bundled vocoder. Sung phone labels are taken at each frame's centre, (i
 
 from __future__ import annotations
 
-import itertools
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +13,7 @@ import numpy as np
 from models import features
 from models.corpus.manifest import Pair, audio_path, read_manifest
 from models.corpus.phones import PHONES
+from models.training.cache import cache_path, cached_examples
 
 SPEC = features.HIFIGAN_MEL
 SILENCE = PHONES.index("SIL")
@@ -54,37 +53,8 @@ def load_split(root: str, split: str, *, cache_dir: str | None = None) -> list[E
     """Every pair of ``split``, cached as one .npz per (manifest, split) in ``cache_dir``; one process."""
     from models.corpus.manifest import manifest_hash
 
-    cache = None
-    if cache_dir:
-        os.makedirs(cache_dir, exist_ok=True)
-        cache = os.path.join(cache_dir, f"s2s-flow-{split}-{manifest_hash(root)[:16]}.npz")
-        if os.path.exists(cache):
-            return _read_cache(cache)
-    examples = [prepare(root, pair) for pair in read_manifest(root, split=split)]
-    if cache:
-        _write_cache(cache, examples)
-    return examples
-
-
-def _write_cache(path: str, examples: list[Example]) -> None:
-    tmp = f"{path}.tmp.npz"
-    np.savez(
-        tmp,
-        singing_lengths=np.array([e.singing.shape[1] for e in examples]),
-        speech_lengths=np.array([e.speech.shape[1] for e in examples]),
-        singing=np.concatenate([e.singing for e in examples], axis=1),
-        speech=np.concatenate([e.speech for e in examples], axis=1),
-        phones=np.concatenate([e.phones for e in examples]),
+    path = cache_path(cache_dir, "s2s-flow", split, manifest_hash(root), "v2") if cache_dir else None
+    stored = cached_examples(
+        path, lambda: [vars(prepare(root, pair)) for pair in read_manifest(root, split=split)]
     )
-    os.replace(tmp, path)
-
-
-def _read_cache(path: str) -> list[Example]:
-    with np.load(path) as npz:  # read each array once: NpzFile re-reads an array on every access
-        data = {key: npz[key] for key in npz.files}
-    sing = np.concatenate([[0], np.cumsum(data["singing_lengths"])])
-    speak = np.concatenate([[0], np.cumsum(data["speech_lengths"])])
-    return [
-        Example(data["singing"][:, a:b], data["speech"][:, c:d], data["phones"][a:b])
-        for (a, b), (c, d) in zip(itertools.pairwise(sing), itertools.pairwise(speak), strict=True)
-    ]
+    return [Example(**example) for example in stored]

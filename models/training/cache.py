@@ -1,8 +1,9 @@
 """One cached feature set per (model, split, manifest): a list of examples stored as a single .npz.
 
 An example is a dict of numpy arrays whose leading dimensions agree across examples; each key is
-concatenated along its last axis and cut back by the stored lengths. Used by models/alignsts (the older
-loaders of parekh, s2s_flow and ppg keep their own copies until they migrate).
+concatenated along its last axis and cut back by the stored lengths. Used by models/alignsts and
+models/s2s_flow (the older loaders of parekh and ppg keep their own copies until they migrate: ppg's
+examples carry strings, parekh's builds in a process pool).
 """
 
 from __future__ import annotations
