@@ -50,8 +50,8 @@ class TimeMap:
         length = source[1] - source[0]
         if length <= 0:
             return at
-        self._anchor(at, source[0])
-        self._anchor(at + length, source[1])
+        self.anchor(at, source[0])
+        self.anchor(at + length, source[1])
         self.consonants.append((at, at + length))
         return at + length
 
@@ -61,11 +61,12 @@ class TimeMap:
 
     def vowel(self, start: float, end: float, source: Span) -> None:
         """Stretch the vowel ``source`` evenly onto ``[start, end]``."""
-        self._anchor(start, source[0])
-        self._anchor(end, source[1])
+        self.anchor(start, source[0])
+        self.anchor(end, source[1])
         self.vowels.append((start, end))
 
-    def _anchor(self, t: float, s: float) -> None:
+    def anchor(self, t: float, s: float) -> None:
+        """Map output time ``t`` to speech time ``s`` (nudged just after the last anchor if not later)."""
         if t <= self.target[-1]:  # same output instant as the last anchor: a cut in the source
             t = self.target[-1] + JUMP_S
         self.target.append(t)
@@ -128,7 +129,7 @@ def sung_time_map(
     tm.vowel(held[0], vowel_end, held[1])
     end_of_tail = tm.copy_span(vowel_end, tail)
     tm.silence(end_of_tail, duration)
-    tm._anchor(max(duration, end_of_tail), tail[1])
+    tm.anchor(max(duration, end_of_tail), tail[1])
     return tm
 
 
