@@ -8,7 +8,13 @@ import torch
 
 from models.s2s_flow.data import Example
 from models.s2s_flow.flow import ActNorm, AffineCoupling, FlowDecoder, InvertibleConv1x1, squeeze, unsqueeze
-from models.s2s_flow.model import S2SFlow, S2SFlowConfig, segments_from_labels, smooth_labels
+from models.s2s_flow.model import (
+    S2SFlow,
+    S2SFlowConfig,
+    resampling_positions,
+    segments_from_labels,
+    smooth_labels,
+)
 from models.s2s_flow.train import S2SFlowTask, pair_losses
 
 
@@ -58,22 +64,41 @@ def test_flow_is_invertible():
     assert torch.max(torch.abs(flow.reverse(z) - x)) < 1e-4
 
 
+def test_conditioned_flow_is_invertible_and_depends_on_its_condition():
+    torch.manual_seed(0)
+    flow = randomized(
+        FlowDecoder(8, blocks=3, hidden=8, kernel=3, layers=2, squeeze_factor=2, cond_channels=4)
+    )
+    x, cond = torch.randn(1, 8, 20), torch.randn(1, 4, 20)
+    z, _ = flow(x, cond)
+    assert torch.max(torch.abs(flow.reverse(z, cond) - x)) < 1e-4
+    other, _ = flow(x, cond + 1)
+    assert not torch.allclose(other, z)
+
+
 @pytest.mark.parametrize(
-    ("layer", "shape"),
+    ("layer", "shape", "cond_channels"),
     [
-        (lambda: ActNorm(4), (1, 4, 3)),
-        (lambda: InvertibleConv1x1(4), (1, 4, 3)),
-        (lambda: AffineCoupling(4, hidden=6, kernel=3, layers=2), (1, 4, 3)),
-        (lambda: FlowDecoder(2, blocks=2, hidden=4, kernel=3, layers=1, squeeze_factor=2), (1, 2, 4)),
+        (lambda: ActNorm(4), (1, 4, 3), 0),
+        (lambda: InvertibleConv1x1(4), (1, 4, 3), 0),
+        (lambda: AffineCoupling(4, hidden=6, kernel=3, layers=2), (1, 4, 3), 0),
+        (lambda: FlowDecoder(2, blocks=2, hidden=4, kernel=3, layers=1, squeeze_factor=2), (1, 2, 4), 0),
+        (
+            lambda: FlowDecoder(2, blocks=2, hidden=4, kernel=3, layers=1, squeeze_factor=2, cond_channels=3),
+            (1, 2, 4),
+            3,
+        ),
     ],
 )
-def test_logdet_matches_the_numeric_jacobian(layer, shape):
+def test_logdet_matches_the_numeric_jacobian(layer, shape, cond_channels):
     module = randomized(layer()).double()
     x = torch.randn(*shape, dtype=torch.float64)
+    # the condition is held fixed: the Jacobian is over x only
+    extra = (torch.randn(1, cond_channels, shape[2], dtype=torch.float64),) if cond_channels else ()
     with torch.no_grad():
-        _, logdet = module(x)
+        _, logdet = module(x, *extra)
     jacobian = torch.autograd.functional.jacobian(
-        lambda v: module(v.view(shape))[0].reshape(-1), x.reshape(-1)
+        lambda v: module(v.view(shape), *extra)[0].reshape(-1), x.reshape(-1)
     )
     numeric = torch.linalg.slogdet(jacobian)[1]
     assert float(logdet[0]) == pytest.approx(float(numeric), abs=1e-6)
@@ -84,6 +109,21 @@ def test_segments_and_smoothing():
     assert smooth_labels(labels, width=3).tolist() == [3, 3, 3, 3, 3, 3, 5, 5, 5, 5, 1]
     assert segments_from_labels(labels, min_frames=2) == [(0, 4), (4, 6), (6, 11)]
     assert segments_from_labels(labels, min_frames=1)[-1] == (10, 11)
+
+
+def test_resampling_spreads_each_units_speech_frames_over_its_sung_frames():
+    lower, upper, weight, position, unit = resampling_positions(
+        [(0, 10), (10, 12), (12, 20)], np.array([5, 0, 2])
+    )
+    assert unit.tolist() == [0, 0, 0, 0, 0, 2, 2]  # the skipped unit reads nothing
+    at = lower + weight
+    np.testing.assert_allclose(at[:5], [0.5, 2.5, 4.5, 6.5, 8.5])  # evenly over frames 0…9
+    np.testing.assert_allclose(at[5:], [13.5, 17.5])
+    assert np.all((lower >= 0) & (upper < 20) & (upper - lower <= 1))
+    np.testing.assert_allclose(position, [0.1, 0.3, 0.5, 0.7, 0.9, 0.25, 0.75])
+    # more speech frames than sung ones: positions clamp inside the unit and never decrease
+    lower, upper, weight, _, _ = resampling_positions([(3, 5)], np.array([6]))
+    assert np.all(np.diff(lower + weight) >= 0) and lower.min() >= 3 and upper.max() <= 4
 
 
 def synthetic_pair(rng: np.random.Generator) -> Example:

@@ -3,6 +3,8 @@
 Every layer maps x (B, C, T) to (y, logdet (B,)) forward and y back to x in ``reverse``; logdet is
 log|det ∂y/∂x| summed over the whole (C, T) tensor, so a Gaussian prior on y gives the exact likelihood
 of x (Glow, Kingma & Dhariwal 2018; Glow-TTS's decoder). No masks: the trainer runs one item at a time.
+The couplings may be conditioned on a frame-aligned tensor ``cond`` (as VITS conditions its flow): the
+map stays invertible for any fixed ``cond``, which only enters the coupling networks.
 """
 
 from __future__ import annotations
@@ -76,17 +78,20 @@ class WaveNetBlock(nn.Module):
 class AffineCoupling(nn.Module):
     """x = [x_a, x_b] → [x_a, x_b · e^s + m] with (m, s) = NN(x_a); the last layer starts at zero (identity)."""
 
-    def __init__(self, channels: int, hidden: int, kernel: int, layers: int):
+    def __init__(self, channels: int, hidden: int, kernel: int, layers: int, cond_channels: int = 0):
         super().__init__()
         self.half = channels // 2
-        self.net = WaveNetBlock(self.half, hidden, kernel, layers)
+        self.net = WaveNetBlock(self.half + cond_channels, hidden, kernel, layers)
         self.end = nn.Conv1d(hidden, 2 * (channels - self.half), 1)
         nn.init.zeros_(self.end.weight)
         nn.init.zeros_(self.end.bias)
 
-    def forward(self, x: torch.Tensor, reverse: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, reverse: bool = False, cond: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         x_a, x_b = x[:, : self.half], x[:, self.half :]
-        m, log_s = self.end(self.net(x_a)).chunk(2, dim=1)
+        net_in = x_a if cond is None else torch.cat([x_a, cond], dim=1)
+        m, log_s = self.end(self.net(net_in)).chunk(2, dim=1)
         if reverse:
             return torch.cat([x_a, (x_b - m) * torch.exp(-log_s)], dim=1), -log_s.sum(dim=(1, 2))
         return torch.cat([x_a, x_b * torch.exp(log_s) + m], dim=1), log_s.sum(dim=(1, 2))
@@ -104,10 +109,21 @@ def unsqueeze(x: torch.Tensor, factor: int) -> torch.Tensor:
 
 
 class FlowDecoder(nn.Module):
-    """Mel (B, n_mels, T) ↔ latent z of the same shape; T must be a multiple of ``squeeze_factor``."""
+    """Mel (B, n_mels, T) ↔ latent z of the same shape; T must be a multiple of ``squeeze_factor``.
+
+    ``cond_channels`` > 0: every coupling also sees ``cond`` (B, cond_channels, T), squeezed like the mel.
+    """
 
     def __init__(
-        self, n_mels: int, *, blocks: int, hidden: int, kernel: int, layers: int, squeeze_factor: int
+        self,
+        n_mels: int,
+        *,
+        blocks: int,
+        hidden: int,
+        kernel: int,
+        layers: int,
+        squeeze_factor: int,
+        cond_channels: int = 0,
     ):
         super().__init__()
         self.factor = squeeze_factor
@@ -118,22 +134,31 @@ class FlowDecoder(nn.Module):
                 [
                     ActNorm(channels),
                     InvertibleConv1x1(channels),
-                    AffineCoupling(channels, hidden, kernel, layers),
+                    AffineCoupling(channels, hidden, kernel, layers, cond_channels * squeeze_factor),
                 ]
             )
 
-    def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _step(self, layer: nn.Module, x: torch.Tensor, reverse: bool, cond: torch.Tensor | None):
+        if isinstance(layer, AffineCoupling):
+            return layer(x, reverse, cond)
+        return layer(x, reverse)
+
+    def forward(
+        self, mel: torch.Tensor, cond: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, n_mels, T) mel → (z (B, n_mels, T), logdet (B,))."""
         x = squeeze(mel, self.factor)
+        g = None if cond is None else squeeze(cond, self.factor)
         total = torch.zeros(mel.shape[0], device=mel.device)
         for layer in self.layers:
-            x, logdet = layer(x)
+            x, logdet = self._step(layer, x, False, g)
             total = total + logdet
         return unsqueeze(x, self.factor), total
 
-    def reverse(self, z: torch.Tensor) -> torch.Tensor:
+    def reverse(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         """(B, n_mels, T) latent → (B, n_mels, T) mel."""
         x = squeeze(z, self.factor)
+        g = None if cond is None else squeeze(cond, self.factor)
         for layer in reversed(self.layers):
-            x, _ = layer(x, reverse=True)
+            x, _ = self._step(layer, x, True, g)
         return unsqueeze(x, self.factor)

@@ -3,9 +3,17 @@
 singing mel ─► MelEncoder ─► frame latents h ─► phone head (posteriorgram, supervised by the sung phones)
                                  │ pooled over phone units (runs of one phone)
                                  ▼
-                UnitEncoder ─► μ per unit (prior mean of the speech latent)
+                UnitEncoder ─► μ_u per unit (a coarse speech mel, what the alignment search uses)
                      └─► DurationPredictor ─► speech frames per unit
-speech mel ─► FlowDecoder ─► z;  MAS aligns z's frames to the units (training);  sampling: z = μ expanded + ε·σ_noise
+  each unit's singing latents resampled to its speech frames ─► FramePrior ─► μ_t, log σ_t, cond g_t
+speech mel ─► FlowDecoder(cond g) ─► z ~ N(μ_t, σ_t²);  sampling: z = μ_t + noise_scale · σ_t · ε, inverse flow
+
+Two departures from Glow-TTS, both because one constant μ per unit gave blocky, blurred spectra (the first
+version's MCD to the true speech was 3.74 dB against the singing's 2.40): the prior of each speech frame
+comes from the sung frames of its unit, resampled to the unit's speech length (so a diphthong or a
+consonant's transitions survive), and the flow's couplings see the same frame features. The flow's z
+then depends on the alignment, so the search runs on the (normalised) speech mel against the coarse
+per-unit means instead of on z.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ class S2SFlowConfig:
     flow_layers: int = 3
     flow_kernel: int = 5
     squeeze: int = 2
+    frame_prior_layers: int = 3
+    cond_channels: int = 32
     dropout: float = 0.1
 
     def to_dict(self) -> dict:
@@ -78,7 +88,7 @@ class MelEncoder(nn.Module):
 
 
 class UnitEncoder(nn.Module):
-    """Unit features (B, D, U) → prior means μ (B, n_mels, U) and hidden unit states (B, C, U)."""
+    """Unit features (B, D, U) → coarse means μ_u (B, n_mels, U, normalised mel) and unit states (B, C, U)."""
 
     def __init__(self, cfg: S2SFlowConfig, in_channels: int):
         super().__init__()
@@ -107,6 +117,51 @@ class DurationPredictor(nn.Module):
         return self.out(self.net(h))[:, 0]
 
 
+class FramePrior(nn.Module):
+    """Per speech frame: [resampled singing latent and normalised singing mel, its unit's μ_u, position in
+    the unit] (B, D, T)
+    → prior mean μ_t (B, n_mels, T), log σ_t (B, n_mels, T) and the flow's conditioning g_t (B, G, T)."""
+
+    def __init__(self, cfg: S2SFlowConfig):
+        super().__init__()
+        self.pre = nn.Conv1d(cfg.encoder_channels + 2 * cfg.n_mels + 1, cfg.unit_channels, 1)
+        self.blocks = nn.Sequential(
+            *(ConvBlock(cfg.unit_channels, 5, cfg.dropout) for _ in range(cfg.frame_prior_layers))
+        )
+        self.out = nn.Conv1d(cfg.unit_channels, 2 * cfg.n_mels + cfg.cond_channels, 1)
+        self.n_mels = cfg.n_mels
+
+    def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        out = self.out(self.blocks(self.pre(features)))
+        mean, log_sigma, cond = out.split([self.n_mels, self.n_mels, out.shape[1] - 2 * self.n_mels], dim=1)
+        return mean, log_sigma.clamp(-6.0, 2.0), cond
+
+
+def resampling_positions(
+    segments: list[tuple[int, int]], frames_per_unit: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each speech frame reads the singing: unit u's d_u speech frames spread evenly over its sung
+    frames [start_u, end_u). Returns (lower frame, upper frame, upper weight, position in the unit ∈ (0, 1),
+    unit index), one entry per speech frame; a unit with d_u = 0 reads nothing."""
+    lower, upper, weight, position, unit = [], [], [], [], []
+    for u, ((start, end), d) in enumerate(zip(segments, frames_per_unit, strict=True)):
+        d = int(d)
+        if d <= 0:
+            continue
+        rel = (np.arange(d) + 0.5) / d
+        at = np.clip(start + rel * (end - start) - 0.5, start, end - 1)
+        lo = np.floor(at).astype(np.int64)
+        lower.append(lo)
+        upper.append(np.minimum(lo + 1, end - 1))
+        weight.append(at - lo)
+        position.append(rel)
+        unit.append(np.full(d, u))
+    if not lower:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), np.zeros(0), empty
+    return tuple(np.concatenate(a) for a in (lower, upper, weight, position, unit))
+
+
 def pooling_matrix(segments: list[tuple[int, int]], n_frames: int) -> torch.Tensor:
     """(T, U) matrix whose column u averages frames [start_u, end_u)."""
     m = torch.zeros(n_frames, len(segments))
@@ -123,6 +178,7 @@ class S2SFlow(nn.Module):
         # unit input: pooled latent, pooled posteriorgram, the utterance's mean latent (voice), log sung frames
         self.units = UnitEncoder(cfg, 2 * cfg.encoder_channels + cfg.n_phones + 1)
         self.duration = DurationPredictor(cfg)
+        self.frame_prior = FramePrior(cfg)
         self.flow = FlowDecoder(
             cfg.n_mels,
             blocks=cfg.flow_blocks,
@@ -130,12 +186,13 @@ class S2SFlow(nn.Module):
             kernel=cfg.flow_kernel,
             layers=cfg.flow_layers,
             squeeze_factor=cfg.squeeze,
+            cond_channels=cfg.cond_channels,
         )
 
     def prior(
         self, h: torch.Tensor, logits: torch.Tensor, segments: list[tuple[int, int]]
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Frame latents (1, C, T) and logits (1, P, T) of one item → μ (1, n_mels, U), log(1 + dur) (1, U)."""
+        """Frame latents (1, C, T) and logits (1, P, T) of one item → coarse μ_u (1, n_mels, U), log(1 + dur) (1, U)."""
         pool = pooling_matrix(segments, h.shape[2]).to(h)
         sung = torch.tensor([[e - s for s, e in segments]], dtype=h.dtype)
         features = torch.cat(
@@ -150,6 +207,22 @@ class S2SFlow(nn.Module):
         mu, hidden = self.units(features)
         return mu, self.duration(hidden.detach())
 
+    def frame_features(
+        self,
+        singing_mel: torch.Tensor,
+        h: torch.Tensor,
+        mu: torch.Tensor,
+        segments: list[tuple[int, int]],
+        frames_per_unit: np.ndarray,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(μ_t, log σ_t, g_t), each (1, ·, Σ d_u), of the speech frames the units are given."""
+        lower, upper, weight, position, unit = resampling_positions(segments, frames_per_unit)
+        w = torch.from_numpy(weight).to(h)
+        sung = torch.cat([h[0], (singing_mel[0] - MEL_CENTER) / MEL_SCALE], dim=0)
+        read = sung[:, lower] * (1 - w) + sung[:, upper] * w
+        features = torch.cat([read, mu[0][:, unit], torch.from_numpy(position).to(h)[None]], dim=0)
+        return self.frame_prior(features[None])
+
     @torch.inference_mode()
     def sample(
         self,
@@ -161,7 +234,7 @@ class S2SFlow(nn.Module):
     ) -> tuple[torch.Tensor, np.ndarray]:
         """(1, n_mels, T_sing) singing ln-mel → ((1, n_mels, T_speech) speech ln-mel, frames per unit).
 
-        z = μ expanded by the predicted durations (× ``length_scale``) + ``noise_scale`` · N(0, I).
+        z = μ_t over the predicted durations (× ``length_scale``) + ``noise_scale`` · σ_t · N(0, I).
         """
         h, logits = self.encoder(singing_mel)
         segments = segments_from_labels(smooth_labels(logits[0].argmax(dim=0).numpy()))
@@ -171,9 +244,9 @@ class S2SFlow(nn.Module):
         if total < self.cfg.squeeze:  # nothing spoken: keep a minimal frame count so the flow runs
             frames[0] += self.cfg.squeeze - total
         frames[-1] += (-int(frames.sum())) % self.cfg.squeeze
-        mu_frames = torch.repeat_interleave(mu[0], frames, dim=1)[None]
-        z = mu_frames + noise_scale * torch.randn(mu_frames.shape, generator=generator)
-        return self.flow.reverse(z), frames.numpy()
+        mean, log_sigma, cond = self.frame_features(singing_mel, h, mu, segments, frames.numpy())
+        z = mean + noise_scale * torch.exp(log_sigma) * torch.randn(mean.shape, generator=generator)
+        return self.flow.reverse(z, cond), frames.numpy()
 
 
 def smooth_labels(labels: np.ndarray, *, width: int = 5) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Training the generative-flow singing → speech model on a paired corpus.
 
 Loss per pair (Glow-TTS's, plus the seed's phoneme term):
-    MLE of the speech mel under the flow, with the prior N(μ_unit, I) aligned by the monotonic search
+    MLE of the speech mel under the flow, with the frame prior N(μ_t, σ_t²) built on the alignment
+    + the alignment term: ½‖x̂_t − μ_u‖² per mel band of the normalised speech mel x̂ under the unit the
+      monotonic search gives each frame (it trains the coarse means the search runs on)
     + MSE of log(1 + speech frames) per unit (the duration predictor, on detached unit states)
     + ω · cross-entropy of the posteriorgram against the sung phone per frame, ω = 10 (the seed's weight).
 Units in training are the runs of the labelled sung phone; at inference, runs of the smoothed
@@ -27,7 +29,15 @@ from torch.nn import functional as F
 from models.base import Checkpoint, save_checkpoint
 from models.s2s_flow.data import SPEC, Example, load_split
 from models.s2s_flow.mas import DEFAULT_SKIP_PENALTY, maximum_path
-from models.s2s_flow.model import S2SFlow, S2SFlowConfig, parameter_count, segments_from_labels, smooth_labels
+from models.s2s_flow.model import (
+    MEL_CENTER,
+    MEL_SCALE,
+    S2SFlow,
+    S2SFlowConfig,
+    parameter_count,
+    segments_from_labels,
+    smooth_labels,
+)
 
 PHONE_WEIGHT = 10.0  # ω of the seed
 #: once the posteriorgram's cross-entropy falls below this, half the pairs use its own units (as at inference)
@@ -35,9 +45,9 @@ PREDICTED_UNITS_BELOW_CE = 1.0
 MAX_SINGING_FRAMES = 1600  # ~18.6 s; longer pairs are skipped (none in the 1 h corpus)
 
 
-def alignment_logp(z: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
-    """log N(z_t; μ_u, I) up to a constant for every (unit, frame): (C, T), (C, U) → (U, T)."""
-    return -0.5 * ((mu**2).sum(0)[:, None] - 2 * mu.T @ z + (z**2).sum(0)[None, :])
+def alignment_logp(x: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
+    """log N(x_t; μ_u, I) up to a constant for every (unit, frame): (C, T), (C, U) → (U, T)."""
+    return -0.5 * ((mu**2).sum(0)[:, None] - 2 * mu.T @ x + (x**2).sum(0)[None, :])
 
 
 def pair_losses(
@@ -58,16 +68,24 @@ def pair_losses(
     else:
         segments = segments_from_labels(example["phones"][0].numpy(), min_frames=1)
     mu, log_duration = model.prior(h, logits, segments)
-    z, logdet = model.flow(example["speech"])
+    speech = example["speech"]
+    target = (speech[0] - MEL_CENTER) / MEL_SCALE
     with torch.no_grad():
         path = torch.from_numpy(
-            maximum_path(alignment_logp(z[0], mu[0]).numpy(), skip_penalty=skip_penalty)
-        ).to(z)
-    mu_frames = mu[0] @ path
+            maximum_path(alignment_logp(target, mu[0]).numpy(), skip_penalty=skip_penalty)
+        ).to(speech)
+    frames_per_unit = path.sum(dim=1)
+    align = 0.5 * ((target - mu[0] @ path) ** 2).mean()
+    mean, log_sigma, cond = model.frame_features(
+        example["singing"], h, mu, segments, frames_per_unit.long().numpy()
+    )
+    z, logdet = model.flow(speech, cond)
     n = z.shape[1] * z.shape[2]
-    mle = (0.5 * ((z[0] - mu_frames) ** 2).sum() - logdet[0]) / n + 0.5 * math.log(2 * math.pi)
-    duration = F.mse_loss(log_duration[0], torch.log1p(path.sum(dim=1)))
-    return {"mle": mle, "duration": duration, "ce": ce}
+    mle = (
+        0.5 * (((z - mean) * torch.exp(-log_sigma)) ** 2).sum() + log_sigma.sum() - logdet[0]
+    ) / n + 0.5 * math.log(2 * math.pi)
+    duration = F.mse_loss(log_duration[0], torch.log1p(frames_per_unit))
+    return {"mle": mle, "align": align, "duration": duration, "ce": ce}
 
 
 def to_tensors(e: Example, squeeze: int) -> dict:
@@ -111,7 +129,7 @@ class S2SFlowTask:
         mean = {k: torch.stack([t[k] for t in terms]).mean() for k in terms[0]}
         ce = mean["ce"].item()
         self.recent_ce = ce if not np.isfinite(self.recent_ce) else 0.9 * self.recent_ce + 0.1 * ce
-        loss = mean["mle"] + mean["duration"] + PHONE_WEIGHT * mean["ce"]
+        loss = mean["mle"] + mean["align"] + mean["duration"] + PHONE_WEIGHT * mean["ce"]
         return loss, {k: v.item() for k, v in mean.items()}
 
     def save(self, path: str, *, train_info: dict) -> None:
