@@ -17,30 +17,18 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 
 import numpy as np
 
 from evaluation.floors import stretched_input
 from evaluation.metrics import lsd_icassp, mcd
-from models.corpus.manifest import audio_path, read_manifest
-from models.features import load_audio
 from models.forced_align import alignment_score
 from models.registry import default_registry
+from tests.heldout import training_transform_pairs
 
-HELDOUT = os.path.join(os.path.dirname(__file__), "data", "heldout_synthetic")
 
-
-@functools.lru_cache(maxsize=1)
 def heldout():
-    items = []
-    for pair in read_manifest(HELDOUT):
-        if pair.extra["speaker_kind"] != "training transform":
-            continue
-        speech = load_audio(audio_path(HELDOUT, pair.speech_wav))
-        singing = load_audio(audio_path(HELDOUT, pair.singing_wav))
-        items.append((pair.text, speech, singing))
-    return items
+    return [(pair.text, speech, singing) for pair, speech, singing in training_transform_pairs()]
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,26 +16,20 @@ import pytest
 
 from evaluation.floors import sine_at_notes, stretched_input
 from evaluation.metrics import lsd_icassp, note_pitch_accuracy
-from models.corpus.manifest import audio_path, read_manifest
 from models.features import load_audio
 from models.melody import Melody, Note
 from models.registry import default_registry
+from tests.heldout import training_transform_pairs
 
-HELDOUT = os.path.join(os.path.dirname(__file__), "data", "heldout_synthetic")
 SPEECH_TO_SINGING = ["parekh-mtl", "parekh-mse", "parekh-b2", "alignsts"]
 
 
 @functools.lru_cache(maxsize=1)
 def heldout():
-    items = []
-    for pair in read_manifest(HELDOUT):
-        if pair.extra["speaker_kind"] != "training transform":
-            continue
-        speech = load_audio(audio_path(HELDOUT, pair.speech_wav), sr=16000)
-        singing = load_audio(audio_path(HELDOUT, pair.singing_wav), sr=16000)
-        notes = [Note(m, o, d) for m, o, d in pair.notes]
-        items.append((pair, speech, singing, notes))
-    return items
+    return [
+        (pair, speech, singing, [Note(m, o, d) for m, o, d in pair.notes])
+        for pair, speech, singing in training_transform_pairs()
+    ]
 
 
 @functools.lru_cache(maxsize=1)
