@@ -8,10 +8,11 @@ singing mel ─► MelEncoder ─► frame latents h ─► phone head (posterio
   each unit's singing latents resampled to its speech frames ─► FramePrior ─► μ_t, log σ_t, cond g_t
 speech mel ─► FlowDecoder(cond g) ─► z ~ N(μ_t, σ_t²);  sampling: z = μ_t + noise_scale · σ_t · ε, inverse flow
 
-Two departures from Glow-TTS, both because one constant μ per unit gave blocky, blurred spectra (the first
-version's MCD to the true speech was 3.74 dB against the singing's 2.40): the prior of each speech frame
-comes from the sung frames of its unit, resampled to the unit's speech length (so a diphthong or a
-consonant's transitions survive), and the flow's couplings see the same frame features. The flow's z
+Two departures from Glow-TTS, both because one constant μ per unit gave blocky, blurred spectra (the
+first version's MCD to the true speech was 3.74 dB on the held-out items, this one's 3.34; model card):
+the prior of each speech frame comes from the sung frames of its unit, resampled to the unit's speech
+length (so a diphthong or a consonant's transitions survive), and the flow's couplings see the same
+frame features. The flow's z
 then depends on the alignment, so the search runs on the (normalised) speech mel against the coarse
 per-unit means instead of on z.
 """
@@ -118,9 +119,9 @@ class DurationPredictor(nn.Module):
 
 
 class FramePrior(nn.Module):
-    """Per speech frame: [resampled singing latent and normalised singing mel, its unit's μ_u, position in
-    the unit] (B, D, T)
-    → prior mean μ_t (B, n_mels, T), log σ_t (B, n_mels, T) and the flow's conditioning g_t (B, G, T)."""
+    """Per speech frame, features (B, D, T) = [its unit's sung frames resampled (latent and normalised mel),
+    the unit's μ_u, its position in the unit] → prior mean μ_t and log σ_t (B, n_mels, T) and the flow's
+    condition g_t (B, cond_channels, T)."""
 
     def __init__(self, cfg: S2SFlowConfig):
         super().__init__()
