@@ -77,9 +77,10 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
                 title="Singing → Speech (flow)",
                 intro="Singing to speech with a generative flow (after Huang & Benetos 2025, built on Glow-TTS): "
                 "an encoder recognises the sung phones, a duration predictor gives them speech-like lengths, "
-                "and an invertible flow turns samples around each phone's learned mean into a speech mel "
-                "spectrogram for HiFi-GAN. **Noise scale** is the sampling temperature. Trained here for 45 "
-                "minutes on one CPU thread on a small synthetic corpus: see the model card for how weak it is.",
+                "and an invertible flow, guided by each phone's sung frames, turns samples around their learned "
+                "mean into a speech mel spectrogram for HiFi-GAN. **Noise scale** is the sampling temperature. "
+                "Trained here for 45 minutes on two CPU threads on a small synthetic corpus; on real voices the "
+                "Singing → Speech (WORLD) tab keeps the words better (see the model card).",
                 examples="singing_",
             )
             converter_tab(
