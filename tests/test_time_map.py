@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.dsp.alignment import Slot
-from models.dsp.syllables import Nucleus
+from models.dsp.syllables import Nucleus, widen_short_vowels
 from models.dsp.time_map import quietest_points, sung_time_map
 
 # Speech: "ca-t | do-g": vowel 0.10–0.20 s, consonants 0.20–0.40 s (coda "t", pause, onset "d"),
@@ -104,3 +104,13 @@ def test_quietest_points_split_at_the_pause():
     db[50] = -40.0  # frame 50 = 0.25 s at 5 ms frames
     nuclei = [Nucleus(0.05, 0.20, 0.1), Nucleus(0.35, 0.45, 0.4)]
     assert quietest_points(nuclei, db, 0.005) == pytest.approx([0.05, 0.25])
+
+
+def test_short_vowels_widen_about_their_middle_without_crossing_their_neighbours():
+    nuclei = [Nucleus(0.00, 0.02, 0.01), Nucleus(0.05, 0.08, 0.06), Nucleus(0.20, 0.40, 0.30)]
+    widened = widen_short_vowels(nuclei, 0.08, source_end=0.45)
+    assert widened[0] == Nucleus(0.0, 0.05, 0.01)  # the speech's start and the next vowel's start bound it
+    assert widened[1].start == pytest.approx(0.05) and widened[1].end == pytest.approx(0.105)
+    assert widened[2] == nuclei[2]  # long enough already
+    assert widen_short_vowels(nuclei, 0.0, source_end=0.45) == nuclei
+    assert all(a.end <= b.start + 1e-12 for a, b in itertools.pairwise(widened))

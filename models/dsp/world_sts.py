@@ -16,7 +16,7 @@ from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, a
 from models.dsp import world
 from models.dsp.alignment import assign_syllables
 from models.dsp.sing_f0 import F0Style, singing_f0
-from models.dsp.syllables import Nucleus, find_nuclei, vowel_band_db
+from models.dsp.syllables import Nucleus, find_nuclei, vowel_band_db, widen_short_vowels
 from models.dsp.time_map import quietest_points, sung_time_map
 from models.dsp.world import FRAME_MS
 from models.features import HIFIGAN_MEL
@@ -91,6 +91,16 @@ class WorldSTSOptions:
         step=0.01,
         advanced=True,
     )
+    min_vowel_s: float = option(
+        0.08,
+        "A vowel shorter than this in the speech (a reduced 'the', 'to') is widened to it before it is held "
+        "for its note, so the held sound is the vowel rather than its edges.",
+        label="Shortest held vowel (s)",
+        minimum=0,
+        maximum=0.2,
+        step=0.01,
+        advanced=True,
+    )
 
 
 def _spans_to_mask(spans, n_frames: int) -> np.ndarray:
@@ -122,6 +132,7 @@ class WorldSpeechToSinging:
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
             params = world.analyse(source)
             nuclei, how = _syllables(source, params, options.lyrics)
+            nuclei = widen_short_vowels(nuclei, options.min_vowel_s, source.duration)
         with timer("alignment"):
             slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
             timing = sung_time_map(
