@@ -54,6 +54,22 @@ def make_study(root, *, study_id="demo", kind="preference", seconds=1.0, trials=
     return data
 
 
+def study_with_an_answer(root, choice: str) -> str:
+    """``make_study`` with one participant who consented and answered the first trial ``choice``; returns the
+    data directory with the store closed (what a hostile request must leave unchanged)."""
+    from evaluation.listening.service import ListeningService
+    from evaluation.listening.store import Store
+
+    data = make_study(root, seconds=0.5)
+    clock = Clock()
+    service = ListeningService(store=Store(root=data), clock=clock)
+    token = service.start(study_id="demo")
+    service.consent(token=token, profile=PROFILE)
+    answer_first_trial(service, clock, token, choice)
+    service.store.close()
+    return data
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

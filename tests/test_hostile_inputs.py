@@ -16,7 +16,7 @@ import pytest
 from models.errors import AudioInputError
 from models.features import AudioLimits, load_audio
 from tests.hostile import ROWS, SR, voice_like
-from tests.listening_server import PROFILE, Clock, answer_first_trial, launch_app, make_study, snapshot
+from tests.listening_server import launch_app, snapshot, study_with_an_answer
 
 APP_LIMITS = AudioLimits(max_seconds=60.0)  # app.py's default SONGBRIDGE_MAX_SECONDS
 NOTES = "60:0.3 62:0.3"
@@ -27,17 +27,7 @@ def live(tmp_path_factory):
     """The app over a study in which one participant has already answered: what must not change."""
     from gradio_client import Client
 
-    from evaluation.listening.service import ListeningService
-    from evaluation.listening.store import Store
-
-    root = tmp_path_factory.mktemp("hostile")
-    data = make_study(root, seconds=0.5)
-    clock = Clock()
-    service = ListeningService(store=Store(root=data), clock=clock)
-    token = service.start(study_id="demo")
-    service.consent(token=token, profile=PROFILE)
-    answer_first_trial(service, clock, token, "A")
-    service.store.close()
+    data = study_with_an_answer(tmp_path_factory.mktemp("hostile"), "A")
     with pytest.MonkeyPatch.context() as mp:
         app = launch_app(mp, data)
         try:

@@ -10,7 +10,7 @@ import yaml
 
 from evaluation.listening.__main__ import main
 from evaluation.listening.synthetic import write_folder, write_study
-from tests.listening_server import ITEMS, PROFILE, SYSTEMS, answer_first_trial, make_study, snapshot
+from tests.listening_server import ITEMS, SYSTEMS, snapshot, study_with_an_answer
 
 
 def _edit(**changes):
@@ -59,19 +59,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """A data directory whose study 'demo' already has an answer."""
-    from evaluation.listening.service import ListeningService
-    from evaluation.listening.store import Store
-    from tests.listening_server import Clock
-
-    root = tmp_path_factory.mktemp("studies")
-    data = make_study(root, seconds=0.5)
-    clock = Clock()
-    service = ListeningService(store=Store(root=data), clock=clock)
-    token = service.start(study_id="demo")
-    service.consent(token=token, profile=PROFILE)
-    answer_first_trial(service, clock, token, "B")
-    service.store.close()
-    return data
+    return study_with_an_answer(tmp_path_factory.mktemp("studies"), "B")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
