@@ -87,7 +87,7 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                     info="; ".join(f"{s.name}: {s.description}" for s in specs),
                 )
                 needs_melody = registry.needs_melody(names[0])
-                melody_components = build_melody_inputs().components if needs_melody else []
+                melody_controls = build_melody_inputs() if needs_melody else {}
                 option_names, option_controls = build_controls(options_cls)
                 run = gr.Button("Convert", variant="primary")
                 files = example_files(examples)
@@ -100,16 +100,21 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                 plot = gr.Plot(label="Mel spectrograms with F0")
         last_output = gr.State(None)
 
-        n_melody = len(melody_components)
+        # Melody and option controls are passed by name, so the API names its parameters after them
+        # (``tune``, ``vibrato_rate_hz``, …) rather than ``param_3``; the order stays the UI's.
+        named_controls = {**melody_controls, **dict(zip(option_names, option_controls, strict=True))}
 
-        def convert(audio_path, variant_name, *values, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
-            melody_values, option_values, last = values[:n_melody], values[n_melody:-1], values[-1]
+        def convert(audio_path, variant_name, last, progress=gr.Progress(), **values):  # noqa: B008 - Gradio's idiom
             if not audio_path:
                 raise gr.Error("Upload or record a voice first.")
-            options = options_from_values(options_cls, option_names, list(option_values))
+            options = options_from_values(options_cls, option_names, [values[n] for n in option_names])
             try:
                 audio = load_audio(audio_path, limits=services.limits)
-                melody = melody_from_inputs(*melody_values, limits=services.limits) if n_melody else None
+                melody = (
+                    melody_from_inputs(**{n: values[n] for n in melody_controls}, limits=services.limits)
+                    if melody_controls
+                    else None
+                )
                 converter = registry.get(variant_name)
                 result = converter.convert(
                     audio, melody=melody, options=options, progress=lambda f, desc: progress(f, desc=desc)
@@ -130,7 +135,8 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
 
         run.click(
             convert,
-            inputs=[audio_in, variant, *melody_components, *option_controls, last_output],
+            inputs=[audio_in, variant, last_output],
+            inputs_kwargs=named_controls,
             outputs=[audio_out, previous, timings, plot, last_output],
             api_name=f"convert_{slug}",
             concurrency_limit=services.conversion_concurrency,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 
 from models import melody as melodies
@@ -12,12 +10,8 @@ from models.features import AudioLimits, load_audio
 SOURCES = ("Built-in tune", "Note text", "MIDI file", "Reference recording")
 
 
-@dataclass
-class MelodyInputs:
-    components: list
-
-
-def build_melody_inputs() -> MelodyInputs:
+def build_melody_inputs() -> dict[str, gr.components.Component]:
+    """The melody controls, keyed by the parameter names the tab's API shows (``melody_from_inputs``'s)."""
     with gr.Group():
         source = gr.Radio(list(SOURCES), value=SOURCES[0], label="Melody source")
         tune = gr.Dropdown(list(melodies.TUNES), value=next(iter(melodies.TUNES)), label="Built-in tune")
@@ -53,25 +47,43 @@ def build_melody_inputs() -> MelodyInputs:
         queue=False,
         api_visibility="private",
     )
-    return MelodyInputs([source, tune, text, midi, reference, transpose, tempo])
+    return {
+        "melody_source": source,
+        "tune": tune,
+        "note_text": text,
+        "midi_file": midi,
+        "reference_recording": reference,
+        "transpose": transpose,
+        "tempo": tempo,
+    }
 
 
-def melody_from_inputs(source, tune, text, midi, reference, transpose, tempo, limits: AudioLimits):
+def melody_from_inputs(
+    *,
+    melody_source,
+    tune,
+    note_text,
+    midi_file,
+    reference_recording,
+    transpose,
+    tempo,
+    limits: AudioLimits,
+):
     """The Melody the user chose; raises MelodyError / AudioInputError with an actionable sentence."""
-    if source == "Note text":
-        if not (text or "").strip():
+    if melody_source == "Note text":
+        if not (note_text or "").strip():
             raise melodies.MelodyError("Type some notes first, for example: C4/4 D4/4 E4/2.")
-        chosen = melodies.parse_note_text(text)
-    elif source == "MIDI file":
-        if not midi:
+        chosen = melodies.parse_note_text(note_text)
+    elif melody_source == "MIDI file":
+        if not midi_file:
             raise melodies.MelodyError("Upload a MIDI file first, or choose another melody source.")
-        chosen = melodies.from_midi(midi)
-    elif source == "Reference recording":
-        if not reference:
+        chosen = melodies.from_midi(midi_file)
+    elif melody_source == "Reference recording":
+        if not reference_recording:
             raise melodies.MelodyError(
                 "Upload or record the reference singing first, or choose another source."
             )
-        chosen = melodies.from_recording(load_audio(reference, limits=limits))
+        chosen = melodies.from_recording(load_audio(reference_recording, limits=limits))
     else:
         chosen = melodies.tune(tune)
     return chosen.transposed(int(transpose or 0)).at_tempo(float(tempo or 1.0)).validate()

@@ -97,7 +97,8 @@ def site(tmp_path_factory):
         try:
             client = Client(app.local_url, verbose=False)
             client.predict(audio_path=handle_file(os.path.join("examples", "speech_arctic_slt_a0009.wav")),
-                           param_2="Note text", param_4="60:0.5 62:0.5", param_5=None, param_6=None,
+                           melody_source="Note text", note_text="60:0.5 62:0.5", midi_file=None,
+                           reference_recording=None,
                            api_name="/convert_world_sts")  # fmt: skip
             yield {
                 "app": app, "url": url, "data": data, "alice": alice, "bob": bob, "bob_trial": bob_trial,

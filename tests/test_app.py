@@ -88,6 +88,26 @@ def test_world_tab_refuses_bad_note_text_by_naming_the_token(client):
         world_sts(client, "Note text", text="C4/4 X9/4")
 
 
+def test_the_api_names_each_parameter_after_its_control(client):
+    from gradio_client import handle_file
+
+    from models.base import option_fields
+    from models.dsp.world_sts import WorldSTSOptions
+
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/convert_world_sts"]
+    names = [p["parameter_name"] for p in api["parameters"]]
+    melody = ["melody_source", "tune", "note_text", "midi_file", "reference_recording", "transpose", "tempo"]
+    assert names[:9] == ["audio_path", "variant_name", *melody]
+    assert sorted(names[9:]) == sorted(f.name for f in option_fields(WorldSTSOptions))
+
+    # Called by name, unnamed options keep their defaults: three notes of 0.5, 0.5 and 1 s give 2 s.
+    output = client.predict(
+        audio_path=handle_file(SPEECH_EXAMPLE), melody_source="Note text", note_text="60:0.5 62:0.5 64:1",
+        midi_file=None, reference_recording=None, vibrato_extent_cents=0, api_name="/convert_world_sts",
+    )[0]  # fmt: skip
+    assert abs(soundfile.info(output).duration - 2.0) < 0.01
+
+
 def test_voice_style_tab_takes_strength_and_vocoder(client):
     from gradio_client import handle_file
 

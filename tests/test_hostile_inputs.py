@@ -127,8 +127,8 @@ def test_a_hostile_file_gives_an_output_or_a_clear_error_and_changes_nothing(
     monkeypatch.undo()
 
     # The live server: the same answer over /gradio_api/, and it keeps serving.
-    call = {"audio_path": handle_file(str(path)), "param_2": "Note text", "param_4": NOTES, "param_5": None,
-            "param_6": None, "api_name": "/convert_world_sts"}  # fmt: skip
+    call = {"audio_path": handle_file(str(path)), "melody_source": "Note text", "note_text": NOTES,
+            "midi_file": None, "reference_recording": None, "api_name": "/convert_world_sts"}  # fmt: skip
     world_refusal = row.expect or dict(row.refused_by).get("world-")
     if world_refusal is None:
         output = live["client"].predict(**call)[0]
