@@ -53,8 +53,8 @@ class Conversions:
                 try:
                     # The default melody source (the built-in tune); note text, MIDI and reference left empty.
                     client.predict(
-                        audio_path=handle_file(EXAMPLE), param_4="", param_5=None, param_6=None,
-                        api_name="/convert_world_sts",
+                        audio_path=handle_file(EXAMPLE), note_text="", midi_file=None,
+                        reference_recording=None, api_name="/convert_world_sts",
                     )  # fmt: skip
                 finally:
                     with self._lock:
