@@ -9,11 +9,14 @@ median of 5 after a warm-up, on a 10 s melody.
 ``--corpus DIR`` adds the judge's ceiling: on corpus pairs (same words, same melody, same length) it
 forced-aligns the true speech, Festival's own true singing and WORLD's singing of that speech, so the
 sung output's success rate can be read against what pocketsphinx gives to real singing of those words.
+``--true-singing`` does the same for the bench's own Festival items: Festival sings each sentence to
+its tunes, so a miss there can be told from a judge that fails singing of those words anyway.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 from evaluation.festival import SENTENCES, speak
 from evaluation.metrics import note_pitch_accuracy
@@ -21,7 +24,7 @@ from evaluation.synthetic import vowel_chain
 from models.dsp.world_sts import WorldSpeechToSinging, WorldSTSOptions
 from models.features import load_audio
 from models.forced_align import alignment_score
-from models.melody import TUNES, tune
+from models.melody import TUNES, Melody, tune
 from models.vocoder_bench import speech_examples
 
 ARCTIC_TEXT = {
@@ -47,9 +50,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", help="also compare with the true singing of this corpus's pairs")
     parser.add_argument("--splits", default="test,valid", help="corpus splits for --corpus")
+    parser.add_argument(
+        "--true-singing", action="store_true", help="also judge Festival's own singing of the Festival items"
+    )
     args = parser.parse_args()
     if args.corpus:
         corpus_words(args.corpus, args.splits.split(","))
+    if args.true_singing:
+        festival_true_singing()
     converter = WorldSpeechToSinging()
     rows = []
     for name, audio, lyrics, tunes in inputs():
@@ -85,12 +93,56 @@ def main() -> None:
     rtf(converter)
 
 
+def festival_true_singing() -> None:
+    """The judge on Festival's singing of each Festival bench sentence to the same tunes, an octave down.
+
+    Festival sings one note per syllable (its own syllable count; rests left out): the tune's first
+    notes, any left over joined to the last syllable's note, or the last note split when too few.
+    """
+    import tempfile
+
+    from models.corpus import festival_render
+
+    tunes = list(TUNES)
+    with tempfile.TemporaryDirectory(prefix="songbridge-bench-") as folder:
+        wavs = [os.path.join(folder, f"speech{i}.wav") for i in range(len(SENTENCES))]
+        spoken = festival_render.speak_many(list(SENTENCES), voice="kal", wav_paths=wavs, folder=folder)
+        songs, items = [], []
+        for i, said in enumerate(spoken):
+            for title in tunes[i % 3 : i % 3 + 2]:
+                notes = notes_for_syllables(tune(title).transposed(-12), sum(n for _, n in said.words))
+                songs.append(festival_render.song_xml(said.words, notes))
+                items.append((i, title))
+        wavs = [os.path.join(folder, f"song{k}.wav") for k in range(len(songs))]
+        festival_render.sing_many(songs, voice="kal", wav_paths=wavs, folder=folder)
+        scores = [alignment_score(load_audio(w), SENTENCES[i]) for w, (i, _) in zip(wavs, items, strict=True)]
+    for (i, title), score in zip(items, scores, strict=True):
+        print(
+            f"festival {i} {title[:22]:22s} true singing aligned {score.success} ({score.mean_phone_score:.1f})"
+        )
+    print(
+        f"Festival's true singing of the Festival items: {sum(s.success for s in scores)}/{len(scores)} aligned\n"
+    )
+
+
+def notes_for_syllables(melody: Melody, syllables: int) -> list[tuple[int, float, float]]:
+    """(midi, onset, seconds) for exactly ``syllables`` notes of ``melody``, in order (see above)."""
+    notes = [(n.midi, n.onset, n.duration) for n in melody.sung_notes]
+    while len(notes) < syllables:  # split the last note in two
+        midi, onset, seconds = notes[-1]
+        notes[-1:] = [(midi, onset, seconds / 2), (midi, onset + seconds / 2, seconds / 2)]
+    if len(notes) > syllables:  # the left-over notes lengthen the last syllable's note
+        midi, onset, _ = notes[syllables - 1]
+        notes = [*notes[: syllables - 1], (midi, onset, notes[-1][1] + notes[-1][2] - onset)]
+    return notes
+
+
 def corpus_words(corpus: str, splits: list[str]) -> None:
     """Forced-alignment success of true speech, true singing and WORLD singing on the same corpus pairs."""
     import numpy as np
 
     from models.corpus.manifest import audio_path, read_manifest
-    from models.melody import Melody, Note
+    from models.melody import Note
 
     converter = WorldSpeechToSinging()
     scores = {
