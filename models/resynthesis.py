@@ -8,38 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models import features, vocoders
-from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result, option
+from models import features
+from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result
 from models.features import HIFIGAN_MEL
-
-VOCODERS = ("hifigan", "griffinlim")
+from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
 
 
 @dataclass(frozen=True)
 class VocoderCheckOptions:
-    vocoder: str = option(
-        "hifigan",
-        "HiFi-GAN (universal, neural) or Griffin-Lim (phase reconstruction, no training).",
-        label="Vocoder",
-        choices=VOCODERS,
+    vocoder: str = vocoder_option(
+        "HiFi-GAN (universal, neural) or Griffin-Lim (phase reconstruction, no training)."
     )
-    griffinlim_iterations: int = option(
-        32,
-        "More iterations give a more consistent phase and cost time linearly.",
-        label="Griffin-Lim iterations",
-        minimum=1,
-        maximum=256,
-        step=1,
-        advanced=True,
+    griffinlim_iterations: int = griffinlim_iterations_option(
+        "More iterations give a more consistent phase and cost time linearly."
     )
-
-
-def make_vocoder(name: str, *, griffinlim_iterations: int = 32) -> vocoders.Vocoder:
-    if name == "hifigan":
-        return vocoders.hifigan()
-    if name == "griffinlim":
-        return vocoders.GriffinLim(n_iter=griffinlim_iterations)
-    raise ValueError(f"unknown vocoder {name!r}; choose one of {', '.join(VOCODERS)}")
 
 
 class VocoderCheck:
@@ -62,7 +44,7 @@ class VocoderCheck:
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
             mel = features.log_mel(source.samples)
         with timer(options.vocoder):
-            vocoder = make_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
+            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
             output = vocoder.synthesize(mel)
         with timer("plots"):
             result = analysed_result(source, output)

@@ -11,11 +11,12 @@ import importlib.util
 import os
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from models import features
+from models.base import option
 from models.errors import CheckpointError
 from models.features import HIFIGAN_MEL, Audio, FeatureSpec
 
@@ -138,9 +139,29 @@ def hifigan() -> HiFiGAN:
     return HiFiGAN.from_package()
 
 
-def mel_vocoder(name: str, *, griffinlim_iterations: int = 32):
-    """The vocoder a converter's ``vocoder`` option names ("hifigan" or "griffinlim"), for HiFi-GAN log-mels."""
-    return hifigan() if name == "hifigan" else GriffinLim(n_iter=griffinlim_iterations)
+VOCODERS = ("hifigan", "griffinlim")
+
+
+def mel_vocoder(name: str, *, griffinlim_iterations: int = 32) -> Vocoder:
+    """The vocoder a converter's ``vocoder`` option names (one of ``VOCODERS``), for HiFi-GAN log-mels."""
+    if name == "hifigan":
+        return hifigan()
+    if name == "griffinlim":
+        return GriffinLim(n_iter=griffinlim_iterations)
+    raise ValueError(f"unknown vocoder {name!r}; choose one of {', '.join(VOCODERS)}")
+
+
+def vocoder_option(help: str, *, default: str = "hifigan") -> Any:
+    """The ``vocoder`` field of a mel-domain converter's Options: one of ``VOCODERS``, ``default`` first."""
+    others = tuple(v for v in VOCODERS if v != default)
+    return option(default, help, label="Vocoder", choices=(default, *others))
+
+
+def griffinlim_iterations_option(
+    help: str = "Griffin-Lim iterations, when that vocoder is chosen; time grows linearly.",
+) -> Any:
+    """The ``griffinlim_iterations`` field that goes with :func:`vocoder_option` (an advanced control)."""
+    return option(32, help, label="Griffin-Lim iterations", minimum=1, maximum=256, step=1, advanced=True)
 
 
 # ---------------------------------------------------------------------------------------------------------

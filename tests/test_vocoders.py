@@ -84,3 +84,25 @@ def test_hifigan_chunking_matches_one_pass():
     )
     assert len(chunked.samples) == len(whole)
     assert np.max(np.abs(chunked.samples - whole)) < 1e-3
+
+
+def test_every_mel_converter_offers_the_same_vocoder_choice_and_an_unknown_name_is_refused():
+    from models.alignsts.converter import AlignSTSOptions
+    from models.base import option_fields
+    from models.parekh.converter import ParekhOptions
+    from models.resynthesis import VocoderCheckOptions
+    from models.s2s_flow.converter import S2SFlowOptions
+    from models.vae_style.converter import VAEStyleOptions
+    from models.vocoders import VOCODERS, GriffinLim, mel_vocoder
+
+    for options in (AlignSTSOptions, ParekhOptions, VocoderCheckOptions, S2SFlowOptions, VAEStyleOptions):
+        fields = {f.name: f for f in option_fields(options)}
+        assert sorted(fields["vocoder"].choices) == sorted(VOCODERS), options
+        assert fields["vocoder"].choices[0] == fields["vocoder"].default, (
+            options
+        )  # the default is listed first
+        assert fields["griffinlim_iterations"].advanced, options
+    assert mel_vocoder("griffinlim", griffinlim_iterations=5).n_iter == 5
+    assert isinstance(mel_vocoder("griffinlim"), GriffinLim)
+    with pytest.raises(ValueError, match="unknown vocoder 'wavenet'"):
+        mel_vocoder("wavenet")

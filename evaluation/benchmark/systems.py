@@ -19,7 +19,6 @@ from models import vocoders
 from models.base import Task, make_options
 from models.features import Audio
 from models.registry import Registry
-from models.resynthesis import make_vocoder
 
 SCORED_TASKS = (Task.SPEECH_TO_SINGING, Task.SINGING_TO_SPEECH)
 
@@ -89,7 +88,7 @@ def reference_systems(task: Task, vocoder_names: list[str]) -> list[System]:
     target = "singing" if task == Task.SPEECH_TO_SINGING else "speech"
     systems = []
     for vocoder_name in vocoder_names:
-        vocoder = make_vocoder(vocoder_name)
+        vocoder = vocoders.mel_vocoder(vocoder_name)
 
         def produce(item: Item, vocoder=vocoder) -> Audio | None:
             reference = reference_of(item, task)

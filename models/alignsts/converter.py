@@ -31,33 +31,21 @@ from models.base import (
     Task,
     analysed_result,
     load_checkpoint,
-    option,
 )
 from models.dsp.world import match_level
 from models.errors import AudioInputError
 from models.melody import Melody, required
-from models.vocoders import mel_vocoder
+from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
 
 MIN_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
 class AlignSTSOptions:
-    vocoder: str = option(
-        "hifigan",
-        "HiFi-GAN (universal weights) on the predicted mel, or Griffin-Lim phase reconstruction.",
-        label="Vocoder",
-        choices=("hifigan", "griffinlim"),
+    vocoder: str = vocoder_option(
+        "HiFi-GAN (universal weights) on the predicted mel, or Griffin-Lim phase reconstruction."
     )
-    griffinlim_iterations: int = option(
-        32,
-        "Griffin-Lim iterations, when that vocoder is chosen; time grows linearly.",
-        label="Griffin-Lim iterations",
-        minimum=1,
-        maximum=256,
-        step=1,
-        advanced=True,
-    )
+    griffinlim_iterations: int = griffinlim_iterations_option()
 
 
 class AlignSTSConverter:

@@ -29,7 +29,7 @@ from models.dsp.world import match_level
 from models.melody import Melody, required
 from models.parekh.data import SPEC, melody_image, speech_input
 from models.parekh.model import ParekhConfig, ParekhSTS
-from models.vocoders import GriffinLim, hifigan
+from models.vocoders import GriffinLim, griffinlim_iterations_option, hifigan, vocoder_option
 
 GL_POWER = 1.2  # the paper's sharpening of harmonics before phase reconstruction
 #: mean ln-mel difference between the 16 kHz-mapped and the directly computed HiFi-GAN mel, measured on
@@ -59,21 +59,13 @@ def linear_to_hifigan_mel(log1p_magnitude: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ParekhOptions:
-    vocoder: str = option(
-        "griffinlim",
+    vocoder: str = vocoder_option(
         "Griffin-Lim on |S|^1.2 as in the paper, or HiFi-GAN (universal weights) on the predicted spectrogram "
         "mapped to its mel scale — our addition.",
-        label="Vocoder",
-        choices=("griffinlim", "hifigan"),
+        default="griffinlim",
     )
-    griffinlim_iterations: int = option(
-        32,
-        "Griffin-Lim iterations (the paper used 40); time grows linearly.",
-        label="Griffin-Lim iterations",
-        minimum=1,
-        maximum=256,
-        step=1,
-        advanced=True,
+    griffinlim_iterations: int = griffinlim_iterations_option(
+        "Griffin-Lim iterations (the paper used 40); time grows linearly."
     )
     vibrato_extent_cents: float = option(
         35.0,

@@ -31,7 +31,7 @@ from models.dsp.world import match_level
 from models.errors import AudioInputError
 from models.s2s_flow.data import SPEC
 from models.s2s_flow.model import S2SFlow, S2SFlowConfig
-from models.vocoders import mel_vocoder
+from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
 
 MIN_SECONDS = 0.5
 OUTPUT_RATE = 16000  # the paper's sampling rate; see the module docstring
@@ -47,12 +47,10 @@ class S2SFlowOptions:
         maximum=1.0,
         step=0.05,
     )
-    vocoder: str = option(
-        "hifigan",
-        "HiFi-GAN (universal weights) on the predicted mel, or Griffin-Lim phase reconstruction.",
-        label="Vocoder",
-        choices=("hifigan", "griffinlim"),
+    vocoder: str = vocoder_option(
+        "HiFi-GAN (universal weights) on the predicted mel, or Griffin-Lim phase reconstruction."
     )
+    griffinlim_iterations: int = griffinlim_iterations_option()
     length_scale: float = option(
         1.0,
         "Scales the predicted speech durations: above 1 speaks slower.",
@@ -107,7 +105,8 @@ class S2SFlowConverter:
         with timer("network"):
             mel = self.speech_mel(audio, options)
         with timer("vocoder"):
-            spoken = features.to_rate(mel_vocoder(options.vocoder).synthesize(mel), OUTPUT_RATE)
+            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
+            spoken = features.to_rate(vocoder.synthesize(mel), OUTPUT_RATE)
             source = features.to_rate(audio, OUTPUT_RATE)
             output = Audio(match_level(spoken.samples, source.samples), spoken.sr)
         with timer("plots"):

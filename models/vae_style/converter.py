@@ -27,6 +27,7 @@ from models.base import (
 )
 from models.vae_style.data import SPEC
 from models.vae_style.model import TIME_STRIDE, StyleVAE, VAEConfig
+from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
 
 PEAK = 0.95
 CHUNK_FRAMES = 1024
@@ -45,22 +46,11 @@ class VAEStyleOptions:
         maximum=1.0,
         step=0.05,
     )
-    vocoder: str = option(
-        "hifigan",
+    vocoder: str = vocoder_option(
         "HiFi-GAN (universal weights) or Griffin-Lim, the Scream Machine blog's vocoder (phase guessed, "
-        "more metallic).",
-        label="Vocoder",
-        choices=("hifigan", "griffinlim"),
+        "more metallic)."
     )
-    griffinlim_iterations: int = option(
-        32,
-        "Griffin-Lim iterations; time grows linearly.",
-        label="Griffin-Lim iterations",
-        minimum=1,
-        maximum=256,
-        step=1,
-        advanced=True,
-    )
+    griffinlim_iterations: int = griffinlim_iterations_option()
 
 
 class VAEStyleConverter:
@@ -113,8 +103,6 @@ class VAEStyleConverter:
         with timer("network"):
             styled = self.stylise_mel(mel, strength=options.strength)
         with timer(options.vocoder):
-            from models.vocoders import mel_vocoder
-
             vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
             wave = vocoder.synthesize(styled)
             samples = np.zeros(len(source.samples), np.float32)  # T · hop samples: pad the last partial hop
