@@ -30,9 +30,7 @@ from evaluation.metrics import lsd_db, mcd
 from models.features import Audio, load_audio, to_rate
 from models.vae_style.data import PAIR_LIMITS, corpus_pair_names, pair_names
 
-#: outputs are scored at the corpus's rate: HiFi-GAN puts energy above 8 kHz, where a 16 kHz reference has
-#: none, and MCD on 22.05 kHz envelopes counts that band heavily (HiFi-GAN copy synthesis of a held-out clean
-#: input: MCD 10.5 dB to that input at 22.05 kHz, against 1.8 dB for Griffin-Lim)
+#: the pairs' rate, at which inputs are read and outputs scored (both metrics read only 0–8 kHz anyway)
 SCORE_SR = 16000
 ROWS = ("input", "dsp-growl", "vae-gl", "vae-hifigan", "vae-recon-hifigan")
 
