@@ -87,6 +87,9 @@ def recognize(audio: Audio) -> str:
     raw = (np.clip(to_rate(audio, SAMPLE_RATE).samples, -1, 1) * 32767).astype(np.int16).tobytes()
     with _lock:
         decoder = _recognizer()
+        # Live CMN carries the cepstral mean from one utterance into the next: without a reset, the same
+        # output was heard differently after a burst of noise, so WER depended on what was scored before it.
+        decoder.reinit_feat()
         decoder.start_utt()
         decoder.process_raw(raw, full_utt=True)
         decoder.end_utt()
