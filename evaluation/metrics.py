@@ -120,15 +120,17 @@ def mel_cepstrum_from_envelope(
     return on_warped @ basis.T
 
 
-def mel_cepstrum(audio: Audio, *, order: int = MCEP_ORDER, alpha: float = MCEP_ALPHA) -> np.ndarray:
-    """Mel-cepstra (T, order + 1) of the WORLD CheapTrick envelopes (5 ms frames) at ``MCEP_SAMPLE_RATE``,
+def mel_cepstrum(
+    audio: Audio, *, order: int = MCEP_ORDER, alpha: float = MCEP_ALPHA, sample_rate: int = MCEP_SAMPLE_RATE
+) -> np.ndarray:
+    """Mel-cepstra (T, order + 1) of the WORLD CheapTrick envelopes (5 ms frames) at ``sample_rate``,
     with the frames more than ``MCD_SILENCE_DB`` under the loudest one removed."""
     import pyworld
 
     from models.dsp.world import FRAME_MS
 
     # The envelope half of models.dsp.world.analyse: the aperiodicity (D4C) is not needed here.
-    signal = features.to_rate(audio, MCEP_SAMPLE_RATE)
+    signal = features.to_rate(audio, sample_rate)
     track = features.f0(signal, method="fast", hop_s=FRAME_MS / 1000)
     envelope = pyworld.cheaptrick(signal.samples.astype(np.float64), track.hz, track.times, signal.sr)
     energy_db = 10 * np.log10(envelope.sum(axis=1) + 1e-20)

@@ -4,7 +4,8 @@ Every layer maps x (B, C, T) to (y, logdet (B,)) forward and y back to x in ``re
 log|det ∂y/∂x| summed over the whole (C, T) tensor, so a Gaussian prior on y gives the exact likelihood
 of x (Glow, Kingma & Dhariwal 2018; Glow-TTS's decoder). No masks: the trainer runs one item at a time.
 The couplings may be conditioned on a frame-aligned tensor ``cond`` (as VITS conditions its flow): the
-map stays invertible for any fixed ``cond``, which only enters the coupling networks.
+map stays invertible for any fixed ``cond``, which only enters the coupling networks (every layer takes
+it, so the decoder runs them alike; actnorm and the 1×1 convolution ignore it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ class ActNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(1, channels, 1))
         self.register_buffer("initialized", torch.tensor(False))
 
-    def forward(self, x: torch.Tensor, reverse: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, reverse: bool = False, cond: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         if not reverse and not bool(self.initialized) and self.training:
             with torch.no_grad():
                 mean = x.mean(dim=(0, 2), keepdim=True)
@@ -44,7 +47,9 @@ class InvertibleConv1x1(nn.Module):
         w = torch.linalg.qr(torch.randn(channels, channels))[0]
         self.weight = nn.Parameter(w)
 
-    def forward(self, x: torch.Tensor, reverse: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, reverse: bool = False, cond: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         logdet = torch.slogdet(self.weight)[1] * x.shape[2] * torch.ones(x.shape[0], device=x.device)
         if reverse:
             return torch.einsum("ij,bjt->bit", torch.linalg.inv(self.weight), x), -logdet
@@ -138,11 +143,6 @@ class FlowDecoder(nn.Module):
                 ]
             )
 
-    def _step(self, layer: nn.Module, x: torch.Tensor, reverse: bool, cond: torch.Tensor | None):
-        if isinstance(layer, AffineCoupling):
-            return layer(x, reverse, cond)
-        return layer(x, reverse)
-
     def forward(
         self, mel: torch.Tensor, cond: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,7 +151,7 @@ class FlowDecoder(nn.Module):
         g = None if cond is None else squeeze(cond, self.factor)
         total = torch.zeros(mel.shape[0], device=mel.device)
         for layer in self.layers:
-            x, logdet = self._step(layer, x, False, g)
+            x, logdet = layer(x, False, g)
             total = total + logdet
         return unsqueeze(x, self.factor), total
 
@@ -160,5 +160,5 @@ class FlowDecoder(nn.Module):
         x = squeeze(z, self.factor)
         g = None if cond is None else squeeze(cond, self.factor)
         for layer in reversed(self.layers):
-            x, _ = self._step(layer, x, True, g)
+            x, _ = layer(x, True, g)
         return unsqueeze(x, self.factor)

@@ -15,13 +15,8 @@ EXAMPLES = ("speech_arctic_slt_a0009.wav", "speech_arctic_awb_a0007.wav")
 
 
 def mcd_at(reference, estimate, sample_rate: int, alpha: float) -> float:
-    saved = metrics.MCEP_SAMPLE_RATE
-    metrics.MCEP_SAMPLE_RATE = sample_rate
-    try:
-        ref, est = (metrics.mel_cepstrum(audio, alpha=alpha) for audio in (reference, estimate))
-        return metrics.mcd_from_cepstra(reference=ref, estimate=est)
-    finally:
-        metrics.MCEP_SAMPLE_RATE = saved
+    ref, est = (metrics.mel_cepstrum(a, alpha=alpha, sample_rate=sample_rate) for a in (reference, estimate))
+    return metrics.mcd_from_cepstra(reference=ref, estimate=est)
 
 
 def main(corpus: str) -> None:
