@@ -40,6 +40,7 @@ class Phone:
     start: float
     end: float
     score: float  # acoustic log-likelihood of the phone (pocketsphinx units); higher is better
+    word: int = 0  # which of the text's words it belongs to (0-based)
 
     @property
     def score_per_frame(self) -> float:
@@ -94,12 +95,15 @@ def align(audio: Audio, text: str, *, accept_score: float = ACCEPT_SCORE) -> lis
             raise AlignmentError(
                 "The lyrics do not fit the recording: check that they are the words spoken."
             ) from None
-        phones = [
-            Phone(p.name, p.start * FRAME_S, (p.start + p.duration) * FRAME_S, float(p.score))
-            for word in alignment
-            for p in word
-            if p.name != "SIL"
-        ]
+        phones, words_seen = [], 0
+        for word in alignment:  # one pass: pocketsphinx's entries do not outlive the iteration
+            if word.name in ("<sil>", "<s>", "</s>"):
+                continue
+            for p in word:
+                if p.name != "SIL":
+                    start, end = p.start * FRAME_S, (p.start + p.duration) * FRAME_S
+                    phones.append(Phone(p.name, start, end, float(p.score), words_seen))
+            words_seen += 1
     if not phones or np.mean([p.score_per_frame for p in phones]) < accept_score:
         raise AlignmentError("The lyrics do not fit the recording: check that they are the words spoken.")
     return phones

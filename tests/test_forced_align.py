@@ -24,6 +24,9 @@ def test_aligns_the_right_words_in_order_inside_the_clip(speech):
     )  # he-turned-sharp-ly-and-faced-greg-son-a-cross-the-ta-ble
     starts = [p.start for p in phones]
     assert starts == sorted(starts) and 0 <= starts[0] and phones[-1].end <= speech.duration + 0.02
+    # each phone knows its word: "gregson" (the sixth word) is G R EH G S AH N
+    assert sorted({p.word for p in phones}) == list(range(len(TEXT.split())))
+    assert [p.label for p in phones if p.word == 5] == ["G", "R", "EH", "G", "S", "AH", "N"]
 
 
 def test_unknown_words_are_named(speech):

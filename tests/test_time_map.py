@@ -36,6 +36,25 @@ def test_across_a_rest_the_coda_closes_the_last_note_and_the_onset_leads_into_th
     )
 
 
+def test_a_rest_inside_a_word_is_sung_through_on_the_first_syllable():
+    same_word = [
+        Nucleus(0.10, 0.20, 0.15, word=0),
+        Nucleus(0.40, 0.50, 0.45, word=0),
+    ]  # "ca-tdog" as one word
+    slots = [Slot(0, 0.0, 1.0), Slot(1, 2.0, 3.0)]
+    tm = sung_time_map(same_word, slots, splits=SPLITS, source_end=0.7, duration=3.0, consonant_cap_s=0.3)
+    # no silence inside the word: the first vowel holds until the consonants lead into the second note
+    assert not [span for span in tm.silent if span[1] <= 2.0]
+    assert tm.vowels[0] == pytest.approx((0.1, 1.8), abs=1e-5)
+    assert tm.tied == [pytest.approx((1.0, 1.8), abs=1e-5)]
+    assert source_at(tm, 1.8) == pytest.approx(0.20, abs=1e-4)  # coda and onset at speaking speed, 0.2 s
+    assert source_at(tm, 2.0) == pytest.approx(0.40, abs=1e-4)
+    # in different words (or found without text) the rest stays silent, as in the test above
+    apart = [Nucleus(0.10, 0.20, 0.15, word=0), Nucleus(0.40, 0.50, 0.45, word=1)]
+    tm = sung_time_map(apart, slots, splits=SPLITS, source_end=0.7, duration=3.0, consonant_cap_s=0.3)
+    assert not tm.tied and any(end - start > 0.5 for start, end in tm.silent)
+
+
 def test_legato_consonants_form_one_cluster_mostly_before_the_beat_without_time_compression():
     slots = [Slot(0, 0.0, 1.0), Slot(1, 1.0, 2.0)]
     tm = sung_time_map(NUCLEI, slots, splits=SPLITS, source_end=0.7, duration=2.0, consonant_cap_s=0.3)

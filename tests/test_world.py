@@ -123,3 +123,22 @@ def test_lyrics_give_the_syllables_and_bad_lyrics_fall_back_with_a_note():
         speech, melody=melody, options=WorldSTSOptions(lyrics="purple monkey")
     )
     assert "do not fit" in fallback.notes[0] and "found in the audio instead" in fallback.notes[0]
+
+
+def test_a_rest_between_syllables_of_one_word_is_sung_through_at_the_last_pitch():
+    """'greg-son' with a rest between its notes: the lyrics path holds 'greg' (E4) through the rest."""
+    speech = load_audio(SPEECH_EXAMPLE)
+    text = "he turned sharply and faced gregson across the table"  # "greg" is the 7th syllable of 13
+    melody = parse_note_text(
+        "tempo=120: C4/4 D4/4 C4/4 D4/4 C4/4 D4/4 E4/4 r/1 C4/4 D4/4 C4/4 D4/4 C4/4 D4/4"
+    )
+    rest = next(n for n in melody.notes if n.midi is None)
+    sung = WorldSpeechToSinging().convert(speech, melody=melody, options=WorldSTSOptions(lyrics=text)).audio
+    track = f0(sung, method="accurate")
+    inside = (track.times > rest.onset + 0.1) & (track.times < rest.onset + 0.5)  # before the next onset
+    assert (track.hz[inside] > 0).mean() > 0.9
+    cents = 1200 * np.log2(np.median(track.hz[inside][track.hz[inside] > 0]) / midi_to_hz(64))
+    assert abs(cents) < 50
+    without_lyrics = WorldSpeechToSinging().convert(speech, melody=melody).audio  # no words known: a rest
+    quiet = without_lyrics.samples[int((rest.onset + 0.1) * sung.sr) : int((rest.onset + 0.5) * sung.sr)]
+    assert np.sqrt(np.mean(quiet**2)) < 0.01 * np.sqrt(np.mean(without_lyrics.samples**2))

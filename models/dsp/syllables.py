@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,6 +18,7 @@ class Nucleus:
     start: float
     end: float
     peak: float
+    word: int | None = None  # which word of the lyrics it is in; None when found without text
 
     @property
     def duration(self) -> float:
@@ -38,10 +39,10 @@ def widen_short_vowels(nuclei: list[Nucleus], min_s: float, source_end: float) -
         if missing > 0:
             lowest = widened[-1].end if widened else 0.0
             highest = nuclei[i + 1].start if i + 1 < len(nuclei) else source_end
-            nucleus = Nucleus(
-                max(lowest, nucleus.start - missing / 2),
-                min(highest, nucleus.end + missing / 2),
-                nucleus.peak,
+            nucleus = replace(
+                nucleus,
+                start=max(lowest, nucleus.start - missing / 2),
+                end=min(highest, nucleus.end + missing / 2),
             )
         widened.append(nucleus)
     return widened

@@ -7,7 +7,7 @@ preparation, vibrato and fluctuation; a singer's formant is added near 3 kHz; WO
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -154,7 +154,7 @@ class WorldSpeechToSinging:
                 options.vibrato_delay_s,
                 options.fluctuation_cents,
             )
-            target_hz = singing_f0(melody, n_frames, FRAME_MS / 1000, style)
+            target_hz = singing_f0(_sung_through(melody, timing.tied), n_frames, FRAME_MS / 1000, style)
             vowel = _spans_to_mask(timing.vowels, n_frames) & (target_hz > 0)
             consonant = _spans_to_mask(timing.consonants, n_frames)
             # Silent: gaps between syllables, and rests inside a held vowel; consonants sound even in a rest.
@@ -190,7 +190,7 @@ def _syllables(source: Audio, params: world.WorldParams, lyrics: str) -> tuple[l
     if lyrics.strip():
         try:
             vowels = [
-                Nucleus(p.start, p.end, (p.start + p.end) / 2)
+                Nucleus(p.start, p.end, (p.start + p.end) / 2, p.word)
                 for p in align(source, lyrics)
                 if p.label in VOWELS
             ]
@@ -202,6 +202,17 @@ def _syllables(source: Audio, params: world.WorldParams, lyrics: str) -> tuple[l
             return nuclei, f"{error} Sung without them: {len(nuclei)} syllables found in the audio instead."
     nuclei = find_nuclei(params)
     return nuclei, f"{len(nuclei)} syllables found in the speech."
+
+
+def _sung_through(melody: Melody, tied: list[tuple[float, float]]) -> Melody:
+    """The melody with each note before a tied rest (a rest inside a word) lasting until the tie's end,
+    so the held vowel keeps that note's pitch and vibrato through it."""
+    notes = list(melody.notes)
+    for start, end in tied:
+        k = next((i for i, n in enumerate(notes) if n.midi is not None and abs(n.end - start) < 1e-6), None)
+        if k is not None:
+            notes[k] = replace(notes[k], duration=end - notes[k].onset)
+    return replace(melody, notes=tuple(notes))
 
 
 def _hold_nonzero(hz: np.ndarray) -> np.ndarray:
