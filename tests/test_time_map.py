@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from models.dsp.alignment import Slot
-from models.dsp.syllables import Nucleus, widen_short_vowels
+from models.dsp.syllables import Nucleus, steadiest_windows, widen_short_vowels
 from models.dsp.time_map import quietest_points, sung_time_map
+from models.dsp.world import WorldParams
 
 # Speech: "ca-t | do-g": vowel 0.10–0.20 s, consonants 0.20–0.40 s (coda "t", pause, onset "d"),
 # vowel 0.40–0.50 s, final coda 0.50–0.60 s.
@@ -118,6 +119,20 @@ def test_anchors_increase_and_never_run_backwards_in_the_speech(seed):
     assert target[-1] >= 8.0 - 1e-6
 
 
+def test_a_held_vowel_passes_its_edges_at_twice_their_length_and_sweeps_its_steady_core():
+    steady = [Nucleus(0.10, 0.20, 0.15, steady=(0.13, 0.16)), Nucleus(0.40, 0.50, 0.45)]
+    slots = [Slot(0, 0.0, 1.0), Slot(1, 2.0, 3.0)]
+    tm = sung_time_map(steady, slots, splits=SPLITS, source_end=0.7, duration=3.0, consonant_cap_s=0.3)
+    # the vowel sounds 0.1–1.0 s: 30 ms of edge take 60 ms, then the core 0.13–0.16 s until 40 ms × 2 before the end
+    assert source_at(tm, 0.13) == pytest.approx(0.115, abs=1e-4)
+    assert source_at(tm, 0.16) == pytest.approx(0.13, abs=1e-4)
+    core = np.array([source_at(tm, t) for t in np.arange(0.16, 0.92, 0.005)])
+    assert core.min() >= 0.13 - 1e-6 and core.max() <= 0.16 + 1e-6
+    assert np.sum(np.diff(core) < 0) > 0.3 * len(core)  # back and forth, not frozen
+    assert source_at(tm, 0.96) == pytest.approx(0.18, abs=1e-4)
+    assert source_at(tm, 1.0) == pytest.approx(0.20, abs=1e-4)
+
+
 def test_quietest_points_split_at_the_pause():
     db = np.zeros(100)
     db[50] = -40.0  # frame 50 = 0.25 s at 5 ms frames
@@ -133,3 +148,16 @@ def test_short_vowels_widen_about_their_middle_without_crossing_their_neighbours
     assert widened[2] == nuclei[2]  # long enough already
     assert widen_short_vowels(nuclei, 0.0, source_end=0.45) == nuclei
     assert all(a.end <= b.start + 1e-12 for a, b in itertools.pairwise(widened))
+
+
+def test_the_steadiest_window_is_loud_and_unchanging():
+    """Frames 0–19 silent (perfectly steady: the trap), 20–39 a gliding formant, 40–49 a fixed one."""
+    freqs = np.linspace(0, 11025, 513)
+    peak = np.r_[np.full(20, 1000.0), np.linspace(600, 1500, 20), np.full(30, 1500.0)]
+    sp = np.exp(-(((freqs[None, :] - peak[:, None]) / 200) ** 2)) + 1e-3
+    sp[:20] = 1e-9
+    params = WorldParams(np.full(70, 120.0), sp, np.zeros_like(sp), 22050)
+    vowel = Nucleus(0.0, 0.25, 0.2)  # frames 0–49
+    (marked,) = steadiest_windows([vowel], params, 0.03)
+    assert 0.195 <= marked.steady[0] and marked.steady[1] <= 0.25 + 1e-9  # frame 39 ends the glide at 1500 Hz
+    assert steadiest_windows([Nucleus(0.0, 0.03, 0.01)], params, 0.03)[0].steady is None  # too short

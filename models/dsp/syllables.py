@@ -19,6 +19,7 @@ class Nucleus:
     end: float
     peak: float
     word: int | None = None  # which word of the lyrics it is in; None when found without text
+    steady: tuple[float, float] | None = None  # its steadiest stretch, held longest (see steadiest_windows)
 
     @property
     def duration(self) -> float:
@@ -46,6 +47,42 @@ def widen_short_vowels(nuclei: list[Nucleus], min_s: float, source_end: float) -
             )
         widened.append(nucleus)
     return widened
+
+
+def steadiest_windows(
+    nuclei: list[Nucleus], params: WorldParams, window_s: float, *, loud_db: float = 10.0
+) -> list[Nucleus]:
+    """Each vowel with its steadiest ``window_s`` marked: the window of least spectral change (frame-to-frame
+    distance of the envelope's low cepstrum) among those within ``loud_db`` of the vowel's loudest frame
+    (else its loudest window). A vowel too short for one keeps ``steady=None``.
+
+    Why: a spoken vowel is mostly transition; stretched evenly onto a note, its consonant-coloured edges are
+    held as long as its core. Holding the steadiest part (``TimeMap.vowel``) raised forced-alignment success
+    of the lyrics path on 78 corpus pairs from 49 % to 70 % (results/world_sts/README.md).
+    """
+    from scipy.fft import dct
+
+    width = int(round(window_s * 1000 / FRAME_MS))
+    if width < 2:
+        return nuclei
+    cepstrum = dct(np.log(params.sp + 1e-12), axis=1, norm="ortho")[:, 1:25]
+    change = np.r_[0.0, np.linalg.norm(np.diff(cepstrum, axis=0), axis=1)]  # change[i]: frame i-1 → i
+    loudness = vowel_band_db(params)
+    marked = []
+    for nucleus in nuclei:
+        lo, hi = int(round(nucleus.start * 1000 / FRAME_MS)), int(round(nucleus.end * 1000 / FRAME_MS))
+        hi = min(hi, len(change))
+        if hi - lo < width + 2:
+            marked.append(nucleus)
+            continue
+        windows = np.lib.stride_tricks.sliding_window_view(np.arange(lo, hi), width)
+        quietest = loudness[windows].min(axis=1)
+        loud = quietest >= loudness[lo:hi].max() - loud_db
+        cost = change[windows[:, 1:]].sum(axis=1)  # the change inside each window
+        best = int(np.argmin(np.where(loud, cost, np.inf))) if loud.any() else int(np.argmax(quietest))
+        start = windows[best, 0] * FRAME_MS / 1000
+        marked.append(replace(nucleus, steady=(start, start + width * FRAME_MS / 1000)))
+    return marked
 
 
 def vowel_band_db(params: WorldParams, low_hz: float = 300.0, high_hz: float = 2500.0) -> np.ndarray:

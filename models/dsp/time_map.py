@@ -34,6 +34,9 @@ MIN_VOWEL_S = 0.02  # a vowel keeps at least this much of its note after the con
 #: own note (after it): more costs those notes their pitch; less, shortening the consonants, costs
 #: intelligibility (results/world_sts/README.md). Beyond them the consonants are shortened.
 BEFORE_BEAT_SHARE, AFTER_BEAT_SHARE = 0.2, 0.3
+#: a held vowel's transitions (into and out of its steady part) play at this many times their spoken length,
+#: and the steady part is swept at this speed: slow enough to sound held, moving enough not to sound frozen
+TRANSITION_STRETCH, STEADY_SPEED = 2.0, 0.5
 JUMP_S = 1e-6  # two anchors this close make a cut in the source (a dropped pause)
 
 
@@ -62,9 +65,30 @@ class TimeMap:
         if end - start > 1e-4:
             self.silent.append((start, end))
 
-    def vowel(self, start: float, end: float, source: Span) -> None:
-        """Stretch the vowel ``source`` evenly onto ``[start, end]``."""
+    def vowel(self, start: float, end: float, vowel: Nucleus) -> None:
+        """Hold ``vowel`` over ``[start, end]``.
+
+        With a steady part (:func:`models.dsp.syllables.steadiest_windows`) and room for it, the vowel moves
+        into it and out of it at ``TRANSITION_STRETCH`` × its spoken length and sweeps back and forth through
+        it at ``STEADY_SPEED`` the rest of the time; otherwise it is stretched evenly.
+        """
+        source, steady = (vowel.start, vowel.end), vowel.steady
+        if steady is None or end - start <= TRANSITION_STRETCH * vowel.duration:
+            self.anchor(start, source[0])
+            self.anchor(end, source[1])
+            self.vowels.append((start, end))
+            return
+        core_end = end - TRANSITION_STRETCH * (source[1] - steady[1])
+        t = start + TRANSITION_STRETCH * (steady[0] - source[0])
         self.anchor(start, source[0])
+        self.anchor(t, steady[0])
+        sweep = (steady[1] - steady[0]) / STEADY_SPEED
+        forward = True
+        while t + sweep < core_end:
+            t += sweep
+            self.anchor(t, steady[1] if forward else steady[0])
+            forward = not forward
+        self.anchor(core_end, steady[1])
         self.anchor(end, source[1])
         self.vowels.append((start, end))
 
@@ -95,9 +119,7 @@ def sung_time_map(
     """
     tm = TimeMap()
     previous_end, previous_vowel_end = 0.0, 0.0
-    held: tuple[float, Span] | None = (
-        None  # the last vowel's start and speech span; its end waits for what follows
-    )
+    held: tuple[float, Nucleus] | None = None  # the last vowel's output start; its end waits for what follows
     for i, slot in enumerate(slots):
         nucleus = nuclei[slot.syllable]
         gap_start, gap_end = previous_vowel_end, max(previous_vowel_end, nucleus.start)
@@ -131,7 +153,7 @@ def sung_time_map(
                 tm.vowel(held[0], min(previous_end, cluster_start), held[1])
             tm.silence(previous_end, cluster_start)
             vowel_start = tm.copy_span(tm.copy_span(cluster_start, coda), onset)
-        held = (vowel_start, (nucleus.start, nucleus.end))
+        held = (vowel_start, nucleus)
         previous_end, previous_vowel_end = slot.end, nucleus.end
     # The last coda sounds before the melody ends, shortening the last vowel if it must.
     tail_s = min(consonant_cap_s, source_end - previous_vowel_end, duration - held[0] - MIN_VOWEL_S)

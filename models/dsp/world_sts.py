@@ -16,7 +16,13 @@ from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, a
 from models.dsp import world
 from models.dsp.alignment import assign_syllables
 from models.dsp.sing_f0 import F0Style, singing_f0
-from models.dsp.syllables import Nucleus, find_nuclei, vowel_band_db, widen_short_vowels
+from models.dsp.syllables import (
+    Nucleus,
+    find_nuclei,
+    steadiest_windows,
+    vowel_band_db,
+    widen_short_vowels,
+)
 from models.dsp.time_map import quietest_points, sung_time_map
 from models.dsp.world import FRAME_MS
 from models.features import HIFIGAN_MEL
@@ -101,6 +107,16 @@ class WorldSTSOptions:
         step=0.01,
         advanced=True,
     )
+    steady_hold_ms: float = option(
+        30.0,
+        "A held vowel sweeps back and forth through its steadiest stretch of this length, passing its "
+        "consonant-coloured edges at twice their spoken length; 0 stretches the whole vowel evenly.",
+        label="Steady vowel core (ms)",
+        minimum=0,
+        maximum=80,
+        step=5,
+        advanced=True,
+    )
 
 
 def _spans_to_mask(spans, n_frames: int) -> np.ndarray:
@@ -133,6 +149,7 @@ class WorldSpeechToSinging:
             params = world.analyse(source)
             nuclei, how = _syllables(source, params, options.lyrics)
             nuclei = widen_short_vowels(nuclei, options.min_vowel_s, source.duration)
+            nuclei = steadiest_windows(nuclei, params, options.steady_hold_ms / 1000)
         with timer("alignment"):
             slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
             timing = sung_time_map(
