@@ -40,7 +40,7 @@ class Phone:
     start: float
     end: float
     score: float  # acoustic log-likelihood of the phone (pocketsphinx units); higher is better
-    word: int = 0  # which of the text's words it belongs to (0-based)
+    word: int  # which of the text's words it belongs to (0-based)
 
     @property
     def score_per_frame(self) -> float:

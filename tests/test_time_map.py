@@ -41,7 +41,7 @@ def test_a_rest_inside_a_word_is_sung_through_on_the_first_syllable():
     same_word = [
         Nucleus(0.10, 0.20, 0.15, word=0),
         Nucleus(0.40, 0.50, 0.45, word=0),
-    ]  # "ca-tdog" as one word
+    ]  # "cat-dog" sung as one word
     slots = [Slot(0, 0.0, 1.0), Slot(1, 2.0, 3.0)]
     tm = sung_time_map(same_word, slots, splits=SPLITS, source_end=0.7, duration=3.0, consonant_cap_s=0.3)
     # no silence inside the word: the first vowel holds until the consonants lead into the second note
@@ -101,10 +101,13 @@ def test_the_last_coda_sounds_before_the_melody_ends():
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_anchors_increase_and_never_run_backwards_in_the_speech(seed):
+def test_anchors_increase_and_run_backwards_in_the_speech_only_inside_a_steady_core(seed):
     rng = np.random.default_rng(seed)
     edges = np.sort(rng.uniform(0, 3, 2 * 6))
-    nuclei = [Nucleus(a, b, (a + b) / 2) for a, b in edges.reshape(-1, 2)]
+    nuclei = [
+        Nucleus(a, b, (a + b) / 2, steady=(a + (b - a) / 3, b - (b - a) / 3) if k % 2 else None)
+        for k, (a, b) in enumerate(edges.reshape(-1, 2))
+    ]
     onsets = np.sort(rng.uniform(0, 8, 6))
     onsets[0] = 0.0
     ends = np.append(onsets[1:], 8.0) - rng.uniform(0, 0.3, 6) * (rng.random(6) < 0.5)
@@ -115,7 +118,9 @@ def test_anchors_increase_and_never_run_backwards_in_the_speech(seed):
     tm = sung_time_map(nuclei, slots, splits=splits, source_end=3.2, duration=8.0, consonant_cap_s=0.3)
     target, source = tm.arrays()
     assert np.all(np.diff(target) > 0)
-    assert np.all(np.diff(source) >= -1e-9)
+    cores = [n.steady for n in nuclei if n.steady]
+    for back in np.flatnonzero(np.diff(source) < -1e-9):
+        assert any(lo - 1e-9 <= source[back + 1] <= source[back] <= hi + 1e-9 for lo, hi in cores)
     assert target[-1] >= 8.0 - 1e-6
 
 
