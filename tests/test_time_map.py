@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.dsp.alignment import Slot
-from models.dsp.syllables import Nucleus, steadiest_windows, widen_short_vowels
+from models.dsp.syllables import Nucleus, steadiest_windows, vowel_band_db, widen_short_vowels
 from models.dsp.time_map import quietest_points, sung_time_map
 from models.dsp.world import WorldParams
 
@@ -163,6 +163,8 @@ def test_the_steadiest_window_is_loud_and_unchanging():
     sp[:20] = 1e-9
     params = WorldParams(np.full(70, 120.0), sp, np.zeros_like(sp), 22050)
     vowel = Nucleus(0.0, 0.25, 0.2)  # frames 0–49
-    (marked,) = steadiest_windows([vowel], params, 0.03)
+    (marked,) = steadiest_windows([vowel], params, vowel_band_db(params), 0.03)
     assert 0.195 <= marked.steady[0] and marked.steady[1] <= 0.25 + 1e-9  # frame 39 ends the glide at 1500 Hz
-    assert steadiest_windows([Nucleus(0.0, 0.03, 0.01)], params, 0.03)[0].steady is None  # too short
+    assert (
+        steadiest_windows([Nucleus(0.0, 0.03, 0.01)], params, vowel_band_db(params), 0.03)[0].steady is None
+    )  # too short

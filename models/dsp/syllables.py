@@ -50,11 +50,17 @@ def widen_short_vowels(nuclei: list[Nucleus], min_s: float, source_end: float) -
 
 
 def steadiest_windows(
-    nuclei: list[Nucleus], params: WorldParams, window_s: float, *, loud_db: float = 10.0
+    nuclei: list[Nucleus],
+    params: WorldParams,
+    loudness_db: np.ndarray,
+    window_s: float,
+    *,
+    loud_db: float = 10.0,
 ) -> list[Nucleus]:
     """Each vowel with its steadiest ``window_s`` marked: the window of least spectral change (frame-to-frame
-    distance of the envelope's low cepstrum) among those within ``loud_db`` of the vowel's loudest frame
-    (else its loudest window). A vowel too short for one keeps ``steady=None``.
+    distance of the envelope's low cepstrum) among those within ``loud_db`` of the vowel's loudest frame by
+    ``loudness_db`` (:func:`vowel_band_db`), else its loudest window. A vowel too short for one keeps
+    ``steady=None``.
 
     Why: a spoken vowel is mostly transition; stretched evenly onto a note, its consonant-coloured edges are
     held as long as its core. Holding the steadiest part (``TimeMap.vowel``) raised forced-alignment success
@@ -67,7 +73,6 @@ def steadiest_windows(
         return nuclei
     cepstrum = dct(np.log(params.sp + 1e-12), axis=1, norm="ortho")[:, 1:25]
     change = np.r_[0.0, np.linalg.norm(np.diff(cepstrum, axis=0), axis=1)]  # change[i]: frame i-1 → i
-    loudness = vowel_band_db(params)
     marked = []
     for nucleus in nuclei:
         lo, hi = int(round(nucleus.start * 1000 / FRAME_MS)), int(round(nucleus.end * 1000 / FRAME_MS))
@@ -76,8 +81,8 @@ def steadiest_windows(
             marked.append(nucleus)
             continue
         windows = np.lib.stride_tricks.sliding_window_view(np.arange(lo, hi), width)
-        quietest = loudness[windows].min(axis=1)
-        loud = quietest >= loudness[lo:hi].max() - loud_db
+        quietest = loudness_db[windows].min(axis=1)
+        loud = quietest >= loudness_db[lo:hi].max() - loud_db
         cost = change[windows[:, 1:]].sum(axis=1)  # the change inside each window
         best = int(np.argmin(np.where(loud, cost, np.inf))) if loud.any() else int(np.argmax(quietest))
         start = windows[best, 0] * FRAME_MS / 1000

@@ -149,13 +149,14 @@ class WorldSpeechToSinging:
             params = world.analyse(source)
             nuclei, how = _syllables(source, params, options.lyrics)
             nuclei = widen_short_vowels(nuclei, options.min_vowel_s, source.duration)
-            nuclei = steadiest_windows(nuclei, params, options.steady_hold_ms / 1000)
+            loudness = vowel_band_db(params)
+            nuclei = steadiest_windows(nuclei, params, loudness, options.steady_hold_ms / 1000)
         with timer("alignment"):
             slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
             timing = sung_time_map(
                 nuclei,
                 slots,
-                splits=quietest_points(nuclei, vowel_band_db(params), FRAME_MS / 1000),
+                splits=quietest_points(nuclei, loudness, FRAME_MS / 1000),
                 source_end=source.duration,
                 duration=melody.duration,
                 consonant_cap_s=options.consonant_cap_s,
