@@ -27,16 +27,33 @@ LSD_BINS = slice(7, 220)
 # Log-spectral distances
 
 
-def _lsd_magnitudes(reference: Audio, estimate: Audio) -> tuple[np.ndarray, np.ndarray]:
-    def band(audio: Audio) -> np.ndarray:
-        spectrum = features.stft(features.to_rate(audio, LSD_STFT.sample_rate).samples, LSD_STFT)
-        return np.abs(spectrum[LSD_BINS]).astype(np.float64)  # |S| exactly, no floor under the root
+def rms_matched(reference: Audio, estimate: Audio) -> Audio:
+    """``estimate`` scaled so that its RMS equals the reference's (left as it is when silent): a level
+    difference alone must not move a spectral distance (both LSDs depend on level; quieter scored better)."""
+    est_rms = float(np.sqrt(np.mean(np.square(estimate.samples, dtype=np.float64))))
+    ref_rms = float(np.sqrt(np.mean(np.square(reference.samples, dtype=np.float64))))
+    if est_rms == 0.0 or ref_rms == 0.0:
+        return estimate
+    return Audio((estimate.samples * (ref_rms / est_rms)).astype(np.float32), estimate.sr)
 
-    ref, est = band(reference), band(estimate)
-    n = min(ref.shape[1], est.shape[1])
-    if n == 0:
-        raise ValueError("LSD needs at least one frame in both signals")
-    return ref[:, :n], est[:, :n]
+
+def _lsd_magnitudes(reference: Audio, estimate: Audio) -> tuple[np.ndarray, np.ndarray]:
+    """Band magnitudes of the reference and of the RMS-matched estimate over the reference's frames: the
+    estimate is cut to the reference's length, and a missing tail counts as silence (so a truncated
+    output is penalised, not rewarded)."""
+    estimate = rms_matched(reference, estimate)
+    rate = LSD_STFT.sample_rate
+    ref_samples = features.to_rate(reference, rate).samples
+    est_samples = features.to_rate(estimate, rate).samples[: len(ref_samples)]
+    est_samples = np.pad(est_samples, (0, len(ref_samples) - len(est_samples)))
+
+    def band(samples: np.ndarray) -> np.ndarray:
+        return np.abs(features.stft(samples, LSD_STFT)[LSD_BINS]).astype(np.float64)  # |S|, no floor
+
+    ref, est = band(ref_samples), band(est_samples)
+    if ref.shape[1] == 0:
+        raise ValueError("LSD needs a reference of at least one frame")
+    return ref, est
 
 
 def lsd_from_magnitudes(*, reference: np.ndarray, estimate: np.ndarray, variant: str = "icassp") -> float:
@@ -60,8 +77,11 @@ def lsd_icassp(reference: Audio, estimate: Audio) -> float:
     an encoder-decoder framework", its evaluation script), comparable in scale to its Table 1.
 
     Both signals at 16 kHz; |STFT| with n_fft = win = 1024 (Hann), hop 128; L = ln(0.1 + |S|); bins 7–219
-    (109–3422 Hz); per frame sqrt(Σ_bins (L_ref − L_est)²); mean over frames; frames truncated to the
-    shorter signal. Frames follow :func:`models.features.stft` (reflect pad (n_fft − hop) / 2).
+    (109–3422 Hz); per frame sqrt(Σ_bins (L_ref − L_est)²); mean over frames. Two departures from that
+    script, both so that a system cannot game the score: the estimate is RMS-matched to the reference first
+    (:func:`rms_matched`), and frames run over the reference's length (a missing tail of the estimate is
+    silence; the script cut the estimate to the reference and failed on a shorter one). Frames follow
+    :func:`models.features.stft` (reflect pad (n_fft − hop) / 2).
     """
     ref, est = _lsd_magnitudes(reference, estimate)
     return lsd_from_magnitudes(reference=ref, estimate=est, variant="icassp")
@@ -69,8 +89,9 @@ def lsd_icassp(reference: Audio, estimate: Audio) -> float:
 
 def lsd_db(reference: Audio, estimate: Audio) -> float:
     """Log-spectral distance in dB (ARCHITECTURE.md ``lsd_db``; the RMS-over-bins form of speech bandwidth
-    extension and enhancement work, e.g. Kuleshov et al. 2017, and of AlignSTS's unused ``lsd1``):
-    L = 20·log10(|S| + 1e-8) with the STFT, band and truncation of :func:`lsd_icassp`;
+    extension and enhancement work, e.g. Kuleshov et al. 2017 — not AlignSTS's ``lsd1``, which is
+    20·log10 of a power ratio over all bins above 100 Hz): L = 20·log10(|S| + 1e-8) with the STFT, band,
+    RMS matching and reference-length framing of :func:`lsd_icassp`;
     per frame sqrt(mean_bins (L_ref − L_est)²); mean over frames.
     """
     ref, est = _lsd_magnitudes(reference, estimate)
@@ -80,15 +101,15 @@ def lsd_db(reference: Audio, estimate: Audio) -> float:
 # ---------------------------------------------------------------------------------------------------------
 # Mel-cepstral distortion
 
-#: 10·√2 / ln 10: turns a Euclidean distance of natural-log cepstra (c1…cM) into dB (Kubichek 1993).
+#: 10·√2 / ln 10: turns a Euclidean distance of SPTK-convention natural-log mel-cepstra (c1…cM) into dB,
+#: MCD = (10 / ln 10)·sqrt(2·Σ (c_m − ĉ_m)²) (Kubichek 1993; the form of ESPnet's and most toolkits' MCD).
 MCD_CONSTANT = 10.0 * math.sqrt(2.0) / math.log(10.0)
 MCEP_ORDER = 24
 #: MCD reads the 0–8 kHz band at 16 kHz, with the all-pass constant that approximates the mel scale at that
 #: rate (SPTK's table of α by rate). Why not 22.05 kHz, the app's rate: the corpus and the bundled examples
 #: are 16 kHz recordings, empty above 8 kHz, and HiFi-GAN or WORLD fill that band with a faint floor that
-#: log envelopes count as heavily as a formant: at 22.05 kHz, HiFi-GAN copy synthesis of corpus speech
-#: scored 8.8–10.8 dB and WORLD analysis–synthesis 4.5–8.2 dB against Griffin-Lim's 2.0–2.3; at 16 kHz
-#: 1.5–1.7, 1.1–1.3 and 1.5–1.9 (results/metrics/mcd_band.md).
+#: log envelopes count as heavily as a formant: at 22.05 kHz HiFi-GAN copy synthesis of corpus speech scored
+#: 4–6× worse than at 16 kHz, and worse than Griffin-Lim (results/metrics/mcd_band.md).
 MCEP_ALPHA = 0.42
 MCEP_SAMPLE_RATE = 16000
 #: frames more than this far under a signal's loudest frame are silence and left out of MCD
@@ -98,12 +119,15 @@ MCD_SILENCE_DB = 40.0
 def mel_cepstrum_from_envelope(
     *, envelope: np.ndarray, order: int = MCEP_ORDER, alpha: float = MCEP_ALPHA
 ) -> np.ndarray:
-    """Mel-cepstra c0…c_order (T, order + 1) of power spectral envelopes (T, bins over 0…π).
+    """Mel-cepstra c0…c_order (T, order + 1) of power spectral envelopes (T, bins over 0…π), in SPTK's
+    convention (as pysptk's ``sp2mc`` computes them).
 
     The log amplitude L(ω) = ½·ln envelope is read on the all-pass-warped axis
     ω̃ = ω + 2·atan(α·sin ω / (1 − α·cos ω)) (so ω = ω̃ − 2·atan(α·sin ω̃ / (1 + α·cos ω̃))), and
-    c_m = (1/π)·∫_0^π L(ω(ω̃))·cos(m·ω̃) dω̃ (trapezoid rule), i.e. L = c0 + 2·Σ_{m≥1} c_m·cos(m·ω̃):
-    the frequency-warped real cepstrum (Oppenheim & Johnson 1972), natural-log units as in SPTK.
+    c_0 = (1/π)·∫_0^π L dω̃, c_m = (2/π)·∫_0^π L(ω(ω̃))·cos(m·ω̃) dω̃ for m ≥ 1 (trapezoid rule), i.e.
+    L = c0 + Σ_{m≥1} c_m·cos(m·ω̃): SPTK's H(z) = exp Σ c_m·z̃^(−m), natural-log units. (Before issue 20
+    these were the symmetric real cepstrum, L = c0 + 2·Σ c_m·cos, whose c_m are half as large, and every
+    MCD was half the standard value.)
     """
     envelope = np.asarray(envelope, dtype=np.float64)
     n_bins = envelope.shape[1]
@@ -116,7 +140,9 @@ def mel_cepstrum_from_envelope(
     on_warped = log_amp[:, lower] * (1 - frac) + log_amp[:, lower + 1] * frac
     weights = np.full(n_bins, np.pi / (n_bins - 1))
     weights[[0, -1]] /= 2
-    basis = np.cos(np.arange(order + 1)[:, None] * warped[None, :]) * weights / np.pi
+    scale = np.full(order + 1, 2.0 / np.pi)
+    scale[0] = 1.0 / np.pi
+    basis = np.cos(np.arange(order + 1)[:, None] * warped[None, :]) * weights * scale[:, None]
     return on_warped @ basis.T
 
 
@@ -139,7 +165,8 @@ def mel_cepstrum(
 
 
 def mcd_from_cepstra(*, reference: np.ndarray, estimate: np.ndarray, align: bool = True) -> float:
-    """MCD in dB: (10·√2 / ln 10) · mean over aligned frame pairs of sqrt(Σ_{m=1..M} (c_m − ĉ_m)²).
+    """MCD in dB: (10·√2 / ln 10) · mean over aligned frame pairs of sqrt(Σ_{m=1..M} (c_m − ĉ_m)²), on
+    SPTK-convention mel-cepstra (:func:`mel_cepstrum_from_envelope`).
 
     c0 (the level) is excluded. With ``align`` the pairs come from the DTW path (:func:`evaluation.dtw.dtw`)
     on those same distances; without, frames are paired in order and the longer signal is truncated.
@@ -206,8 +233,14 @@ def _scores(est_hz: np.ndarray, ref_hz: np.ndarray, counted: np.ndarray, toleran
     return PitchScores(rpa, rca, rmse, vde)
 
 
+def _hop(track: F0Track) -> float:
+    times = np.asarray(track.times)
+    return float(times[1] - times[0]) if len(times) > 1 else features.HIFIGAN_MEL.frame_seconds
+
+
 def pitch_scores(*, estimate: F0Track, notes: Sequence, tolerance_cents: float = 50.0) -> PitchScores:
-    """Pitch of a re-tracked output (ARCHITECTURE.md "Pitch accuracy of an output") against target notes.
+    """Pitch of a re-tracked output (ARCHITECTURE.md "Pitch accuracy of an output") against target notes
+    ("RPA vs notes": used where no true singing exists).
 
     Reference: the notes' step contour at the track's frame times (0 Hz in rests and after the end).
     RPA / RCA (mir_eval.melody.raw_pitch_accuracy / raw_chroma_accuracy, Salamon et al. 2014): over the
@@ -215,9 +248,15 @@ def pitch_scores(*, estimate: F0Track, notes: Sequence, tolerance_cents: float =
     ``tolerance_cents`` of the note (chroma: of the note in any octave). F0 RMSE (cents): sqrt of the mean
     of (1200·log2(f_est / f_ref))² over frames voiced in both. VDE (Nakatani et al. 2008): the share of
     frames up to the later of the melody's and the track's end whose voicing differs from the reference.
+    A track that ends before the melody is unvoiced from its end on (its missing frames count as misses).
     """
     notes = [n for n in as_notes(notes) if n.midi is not None]
-    times, est_hz = np.asarray(estimate.times), np.asarray(estimate.hz, dtype=np.float64)
+    hop = _hop(estimate)
+    end = max([n.end for n in notes], default=0.0)
+    n_frames = max(len(estimate.hz), int(np.ceil(end / hop)) + 1)
+    times = np.arange(n_frames) * hop
+    est_hz = np.zeros(n_frames)
+    est_hz[: len(estimate.hz)] = np.asarray(estimate.hz, dtype=np.float64)
     ref_hz = np.zeros_like(est_hz)
     counted = np.zeros(len(times), dtype=bool)
     for note in notes:
@@ -227,11 +266,33 @@ def pitch_scores(*, estimate: F0Track, notes: Sequence, tolerance_cents: float =
 
 
 def contour_scores(*, estimate: F0Track, reference: F0Track, tolerance_cents: float = 50.0) -> PitchScores:
-    """The measures of :func:`pitch_scores` against a reference F0 contour (same hop; truncated to the
-    shorter track), counting every frame where the reference is voiced."""
-    n = min(len(estimate.hz), len(reference.hz))
-    est_hz, ref_hz = np.asarray(estimate.hz[:n], float), np.asarray(reference.hz[:n], float)
+    """The measures of :func:`pitch_scores` against a reference F0 contour, frame by frame (same hop),
+    over the reference's length: RPA / RCA count every frame where the reference is voiced, and the
+    estimate's frames past its end are unvoiced (misses), as in the ICASSP 2020 and AlignSTS papers."""
+    ref_hz = np.asarray(reference.hz, dtype=np.float64)
+    est_hz = np.zeros_like(ref_hz)
+    n = min(len(ref_hz), len(estimate.hz))
+    est_hz[:n] = np.asarray(estimate.hz[:n], dtype=np.float64)
     return _scores(est_hz, ref_hz, ref_hz > 0, tolerance_cents)
+
+
+#: both sides of a frame-by-frame pitch comparison are tracked at this rate, so their hops (whole samples)
+#: are equal in seconds whatever the rates of the files
+PITCH_TRACK_RATE = 16000
+
+
+def pitch_track(audio: Audio) -> F0Track:
+    """The accurate F0 track every pitch score reads (pYIN at :data:`PITCH_TRACK_RATE`)."""
+    return features.f0(features.to_rate(audio, PITCH_TRACK_RATE), method="accurate")
+
+
+def true_pitch_scores(estimate: Audio, reference: Audio, *, tolerance_cents: float = 50.0) -> PitchScores:
+    """Pitch of an output against the **true singing** (ARCHITECTURE.md "Pitch accuracy of an output",
+    the papers' definition): both re-tracked with the accurate F0 method (:func:`pitch_track`), compared
+    frame by frame over the reference's voiced frames (:func:`contour_scores`)."""
+    return contour_scores(
+        estimate=pitch_track(estimate), reference=pitch_track(reference), tolerance_cents=tolerance_cents
+    )
 
 
 def note_pitch_accuracy(estimate: Audio, notes, *, tolerance_cents: float = 50.0) -> tuple[float, float]:

@@ -14,6 +14,7 @@ from evaluation.metrics import (
     mcd_from_cepstra,
     mel_cepstrum_from_envelope,
     pitch_scores,
+    true_pitch_scores,
 )
 from models import features
 from models.features import Audio, load_audio
@@ -46,6 +47,39 @@ def test_identical_signals_give_zero_lsd_and_full_chroma_accuracy():
     assert pitch_scores(estimate=track, notes=NOTES).rca == 1.0
 
 
+def vibrato_tone(cents: float = 80.0, rate_hz: float = 5.5) -> Audio:
+    """:func:`sung_tone` with a ±``cents`` sinusoidal vibrato around each note: a real singer's contour."""
+    t = np.arange(int(max(n.end for n in NOTES) * SR)) / SR
+    hz = np.zeros_like(t)
+    for note in NOTES:
+        if note.midi is not None:
+            hz[(t >= note.onset) & (t < note.end)] = midi_to_hz(note.midi)
+    hz = hz * 2 ** (cents * np.sin(2 * np.pi * rate_hz * t) / 1200)
+    phase = 2 * np.pi * np.cumsum(hz) / SR
+    x = sum(np.sin(k * phase) / k for k in range(1, 6)) * (hz > 0)
+    return Audio((0.3 * x).astype(np.float32), SR)
+
+
+def test_pitch_against_the_true_singing_rewards_following_the_singer_not_the_notes():
+    """ARCHITECTURE.md "Pitch accuracy of an output": an output equal to the true singing scores 1.0; a
+    copy of a singer with ±80-cent vibrato, re-sung flat at the rounded notes, scores clearly below 1.0
+    against the singer and 1.0 against the notes (the old yardstick, which it would have won)."""
+    singer, flat = vibrato_tone(), sung_tone()
+    same = true_pitch_scores(singer, singer)
+    assert same.rpa == 1.0 and same.rca == 1.0
+    against_singer = true_pitch_scores(flat, singer)
+    assert against_singer.rpa < 0.7 and against_singer.rca < 0.7
+    assert pitch_scores(estimate=features.f0(flat, method="accurate"), notes=NOTES).rpa == 1.0
+
+
+def test_pitch_scores_count_a_missing_tail_as_misses():
+    singer = vibrato_tone(cents=0.0)
+    half = Audio(singer.samples[: int(0.7 * SR)], SR)  # ends inside the rest: the second note is missing
+    assert true_pitch_scores(half, singer).rpa == pytest.approx(0.5, abs=0.08)
+    notes_rpa = pitch_scores(estimate=features.f0(half, method="accurate"), notes=NOTES).rpa
+    assert notes_rpa == pytest.approx(0.5, abs=0.08)
+
+
 def test_octave_shifted_output_has_full_chroma_and_no_pitch_accuracy():
     up = features.f0(sung_tone(factor=2.0), method="accurate")
     scores = pitch_scores(estimate=up, notes=NOTES)
@@ -71,11 +105,27 @@ def test_lsd_hand_computed_cases():
     assert lsd_from_magnitudes(reference=ref, estimate=est, variant="db") == pytest.approx(10 * math.sqrt(2))
 
 
-def test_lsd_db_of_a_tenfold_louder_copy_is_20_db(rng):
-    noise = Audio((0.05 * rng.standard_normal(SR)).astype(np.float32), SR)  # every bin well above 1e-8
-    louder = Audio(noise.samples * 10, SR)
-    assert lsd_db(noise, louder) == pytest.approx(20.0, abs=1e-3)
-    assert lsd_icassp(noise, louder) > 1.0
+def test_lsd_cannot_be_gamed_by_level(rng):
+    """Both LSDs RMS-match the estimate first: a −6 dB copy scores what the 0 dB copy scores (0), and a
+    changed spectrum scores the same at any level (before issue 20 quieter scored better)."""
+    noise = Audio((0.05 * rng.standard_normal(SR)).astype(np.float32), SR)
+    for lsd in (lsd_icassp, lsd_db):
+        assert lsd(noise, Audio(noise.samples * 0.5, SR)) == pytest.approx(0.0, abs=1e-4)
+        tilted = Audio(np.convolve(noise.samples, [1.0, 0.6], mode="same").astype(np.float32), SR)
+        at_zero_db = lsd(noise, tilted)
+        assert at_zero_db > 0.5
+        assert lsd(noise, Audio(tilted.samples * 0.5, SR)) == pytest.approx(at_zero_db, rel=1e-3)
+        assert lsd(noise, Audio(tilted.samples * 2.0, SR)) == pytest.approx(at_zero_db, rel=1e-3)
+
+
+def test_lsd_runs_over_the_reference_so_a_truncated_output_scores_worse():
+    tone = sung_tone()
+    short = Audio(tone.samples[: len(tone.samples) - SR // 2], SR)  # identical, 0.5 s short
+    longer = Audio(np.concatenate([tone.samples, tone.samples[: SR // 2]]), SR)  # a tail past the end
+    for lsd in (lsd_icassp, lsd_db):
+        assert lsd(tone, tone) == 0.0
+        assert lsd(tone, short) > 1.0  # the missing tail counts as silence
+        assert lsd(tone, longer) < lsd(tone, short)
 
 
 def test_mcd_hand_computed_cases():
@@ -105,9 +155,26 @@ def test_mel_cepstrum_recovers_known_warped_cepstra(alpha):
     truth[:4] = [1.0, 0.3, -0.2, 0.05]
     omega = np.linspace(0, np.pi, 1025)
     warped = omega + 2 * np.arctan(alpha * np.sin(omega) / (1 - alpha * np.cos(omega)))
-    log_amp = truth[0] + 2 * sum(truth[m] * np.cos(m * warped) for m in range(1, 25))
+    log_amp = truth[0] + sum(truth[m] * np.cos(m * warped) for m in range(1, 25))  # SPTK: L = c0 + Σ c_m cos
     envelope = np.exp(2 * log_amp)[None, :]  # power
     assert mel_cepstrum_from_envelope(envelope=envelope, alpha=alpha)[0] == pytest.approx(truth, abs=2e-3)
+
+
+def test_mcd_is_on_the_standard_scale_hand_computed():
+    """A known answer, computed by hand and independent of the code: changing the log amplitude by
+    0.2·cos(3ω̃) (on the warped axis) changes the log spectrum by an RMS of (20 / ln 10)·0.2 / √2 dB
+    = 1.2284 dB, which is what the standard MCD of SPTK mel-cepstra gives (pysptk + ESPnet's formula
+    give 1.2284 too; the half-scale cepstra before issue 20 gave 0.6141)."""
+    alpha = 0.42
+    omega = np.linspace(0, np.pi, 1025)
+    warped = omega + 2 * np.arctan(alpha * np.sin(omega) / (1 - alpha * np.cos(omega)))
+    base = 0.5 - 0.3 * np.cos(warped) + 0.1 * np.cos(2 * warped)
+    changed = base + 0.2 * np.cos(3 * warped)
+    ref = mel_cepstrum_from_envelope(envelope=np.exp(2 * base)[None, :], alpha=alpha)
+    est = mel_cepstrum_from_envelope(envelope=np.exp(2 * changed)[None, :], alpha=alpha)
+    by_hand = 20 / math.log(10) * 0.2 / math.sqrt(2)
+    assert by_hand == pytest.approx(1.2284, abs=1e-4)
+    assert mcd_from_cepstra(reference=ref, estimate=est, align=False) == pytest.approx(by_hand, rel=0.01)
 
 
 def test_mcd_of_a_signal_with_itself_is_zero_and_grows_with_a_change():
