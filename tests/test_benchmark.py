@@ -114,13 +114,18 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus_and_a_real_voice_set(corpus,
     assert (sts.loc["world-sts", "rpa"] >= 0.7).all()  # the converter follows the melody …
     assert (sts.loc["input speech, uniformly stretched (floor)", "rpa"] <= 0.3).all()  # … speech does not
     sine = sts.loc["sine at the notes (floor)"]
-    assert (sine.rpa >= 0.9).all() and (sine.aligned == 0).all()  # in tune, but no words
+    # in tune with the notes, but no words; the true singing is not a staircase of notes, so against it the
+    # sine scores lower than against the notes
+    assert (sine.rpa_notes >= 0.9).all() and (sine.aligned == 0).all()
+    assert (sine.rpa < sine.rpa_notes).all()
     voiced = sts.drop(index="sine at the notes (floor)")
     for column in (
         "lsd_icassp",
         "lsd_db",
         "mcd",
         "rca",
+        "rpa_notes",
+        "dnsmos",
         "f0_rmse_cents",
         "vde",
         "aligned",
@@ -141,11 +146,12 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus_and_a_real_voice_set(corpus,
     assert set(real_rows.kind) == {"converter", "floor"}  # no ceiling: there is no true target
     assert real_rows.lsd_icassp.isna().all() and real_rows.mcd.isna().all()  # WORLD-sung is no reference
     assert real_rows.wer.notna().all() and real_rows.speaker_sim.notna().all()
-    assert real_rows[real_rows.system == "world-sts"].rpa.notna().all()
+    real_sts = real_rows[real_rows.system == "world-sts"]
+    assert real_sts.rpa_notes.notna().all() and real_sts.rpa.isna().all()  # no true singing: notes only
 
     with open(os.path.join(out, "table.md"), encoding="utf-8") as handle:
         table = handle.read()
-    assert "| System | LSD (icassp) ↓ | RCA ↑ | RPA ↑ |" in table and "PER (ppg) ↓" in table
+    assert "| System | LSD (icassp) ↓ | RCA ↑ | RPA ↑ | RPA vs notes ↑ |" in table and "PER (ppg) ↓" in table
     assert "### corpus test: singing → speech" in table and "### real voices: speech → singing" in table
     assert "table.md" in capsys.readouterr().out
 
@@ -185,3 +191,49 @@ def test_external_folder_is_scored(corpus, tmp_path):
     assert frame.loc["theirs", "lsd_icassp"] > 1
     assert frame.loc["mine", "rpa"] > frame.loc["theirs", "rpa"] + 0.5
     assert not math.isnan(frame.loc["mine", "speaker_sim"])
+
+
+def test_external_folder_with_bad_items_names_each_and_still_writes_the_table(corpus, tmp_path, write_wav):
+    """A too-short, a silent and an unvoiced true target, and a system missing one output: each gets a
+    sentence naming the item, and the rest of the table is written."""
+    import soundfile
+
+    root = tmp_path / "external"
+    pair = read_manifest(corpus)[0]
+    sung, _ = soundfile.read(os.path.join(corpus, pair.singing_wav), dtype="float32")
+    noise = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
+    references = {
+        "good": sung,
+        "short": sung[:3000],  # 0.19 s at 16 kHz
+        "silent": np.zeros(16000, np.float32),
+        "unvoiced": noise,
+    }
+    for folder in ("_reference", "mine", "theirs"):
+        (root / folder).mkdir(parents=True)
+    for item, reference in references.items():
+        context = root / "_context" / item
+        context.mkdir(parents=True)
+        (context / "melody.txt").write_text("60:0.5 62:0.5")
+        soundfile.write(context / "source.wav", sung, 16000)
+        soundfile.write(root / "_reference" / f"{item}.wav", reference, 16000)
+        soundfile.write(root / "mine" / f"{item}.wav", sung, 16000)
+        if item != "unvoiced":
+            soundfile.write(root / "theirs" / f"{item}.wav", noise, 16000)
+    out = str(tmp_path / "out")
+    assert main(["--external", str(root), "--out", out, "--quiet", "--ppg", "none"]) == 0
+    with open(os.path.join(out, "table.md"), encoding="utf-8") as handle:
+        table = handle.read()
+    problems = table.split("#### Problems")[1]
+    assert "item short:" in problems and "0.19 s long" in problems
+    assert "item silent: the true target" in problems and "silent" in problems
+    assert "item unvoiced:" in problems and "no voiced frame" in problems
+    assert "item unvoiced: system theirs has no output" in problems
+    assert "item good" not in problems
+    frame = pd.read_csv(os.path.join(out, "results.csv")).set_index(["system", "item"])
+    assert len(frame) == 7
+    assert frame.loc[("mine", "good"), "rpa"] == 1.0 and frame.loc[("mine", "good"), "lsd_icassp"] == 0
+    for item in ("short", "silent"):
+        assert math.isnan(frame.loc[("mine", item), "lsd_icassp"])  # scored without the unusable target
+        assert not math.isnan(frame.loc[("mine", item), "rpa_notes"])
+    assert math.isnan(frame.loc[("mine", "unvoiced"), "rpa"])
+    assert not math.isnan(frame.loc[("mine", "unvoiced"), "lsd_icassp"])

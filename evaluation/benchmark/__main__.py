@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    rows, rtf, pools = [], {}, []
+    rows, rtf, pools, problems = [], {}, [], []
     if args.corpus:
         corpus = item_sources.corpus_items(args.corpus, split=args.split, limit=args.limit)
         references = [
@@ -140,7 +140,13 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"RTF of {system.name} ({args.rtf_runs} runs) …", file=sys.stderr, flush=True)
                 rtf[system.name] = run.standard_rtf(system, items, args.rtf_runs)
     if args.external:
-        external, names_found = item_sources.external_items(args.external)
+        try:
+            external, names_found, problems = item_sources.external_items(args.external)
+        except FileNotFoundError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        for problem in problems:
+            print(f"note: {problem}", file=sys.stderr)
         rows += run.run_external(
             items=external[: args.limit],
             systems=names_found,
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             phone_recognizer=phone_recognizer,
         )
 
-    csv_path, md_path, text = table.write(rows, rtf, args.out, rtf_runs=args.rtf_runs)
+    csv_path, md_path, text = table.write(rows, rtf, args.out, rtf_runs=args.rtf_runs, problems=problems)
     print(text)
     print(f"wrote {csv_path} and {md_path}")
     return 0

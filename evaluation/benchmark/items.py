@@ -6,8 +6,11 @@ import glob
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from evaluation.metrics import as_notes
 from models.corpus.manifest import Pair, audio_path, manifest_path, read_manifest
+from models.errors import SongbridgeError
 from models.features import Audio, load_audio
 from models.melody import Melody, Note, from_midi, from_recording, parse_note_text
 
@@ -36,6 +39,8 @@ class Item:
     singing_is_reference: bool
     speech_is_reference: bool
     speech_phones: list[str] | None = None
+    #: the words' language: pocketsphinx and the phone recognizer judge English only
+    language: str = "en"
     #: outside systems only: {system name: output audio path}
     outputs: dict[str, str] = field(default_factory=dict)
     #: per-item results every system reuses (the reference's mel-cepstra, the input's speaker embedding)
@@ -62,6 +67,7 @@ def _from_pair(root: str, pair: Pair, *, reference: bool) -> Item:
         singing_is_reference=reference and singing is not None,
         speech_is_reference=reference,
         speech_phones=[p for _, _, p in pair.speech_phones if p != "SIL"] if pair.speech_phones else None,
+        language=pair.extra.get("language", "en"),
     )
 
 
@@ -96,14 +102,51 @@ def _melody(context: str) -> list[Note]:
     return []
 
 
-def external_items(root: str) -> tuple[list[Item], list[str]]:
-    """Items of an outside folder laid out as ARCHITECTURE.md says, and the system names found.
+#: a true target shorter than this cannot be scored frame by frame (a few pitch frames, no LSD band)
+MIN_REFERENCE_S = 0.3
+
+
+def _try_load(path: str, what: str, item_id: str, problems: list[str]) -> Audio | None:
+    """The audio at ``path``, or None with a message naming the item when it is missing or unreadable."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        return _load(path)
+    except SongbridgeError as error:
+        problems.append(f"item {item_id}: {what} {path} could not be read ({error}); left out.")
+        return None
+
+
+def _usable_reference(reference: Audio | None, path: str, item_id: str, problems: list[str]) -> Audio | None:
+    """The true target if it can be scored; else None, with the reason named."""
+    if reference is None:
+        return None
+    if reference.duration < MIN_REFERENCE_S:
+        problems.append(
+            f"item {item_id}: the true target {path} is {reference.duration:.2f} s long; at least "
+            f"{MIN_REFERENCE_S} s is needed, so the item is scored without it (no LSD, MCD or RCA/RPA)."
+        )
+        return None
+    if float(np.max(np.abs(reference.samples))) < 1e-4:
+        problems.append(
+            f"item {item_id}: the true target {path} is silent; the item is scored without it "
+            "(no LSD, MCD or RCA/RPA)."
+        )
+        return None
+    return reference
+
+
+def external_items(root: str) -> tuple[list[Item], list[str], list[str]]:
+    """Items of an outside folder laid out as ARCHITECTURE.md says, the system names found, and the
+    problems met (each a sentence naming the item; the rest is still scored).
 
     ``ROOT/<system>/<item>.wav`` outputs; ``ROOT/_reference/<item>.wav`` the true target;
     ``ROOT/_context/<item>/source.wav`` the converter's input; ``melody.{txt,mid,wav}`` the target melody
     (its presence makes the item speech→singing, its absence singing→speech); ``text.txt`` the words
     (optional, a Songbridge addition: without it intelligibility is not scored).
     """
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"No folder at {root}: expected ROOT/<system>/<item>.wav.")
     systems = sorted(
         name
         for name in os.listdir(root)
@@ -114,30 +157,46 @@ def external_items(root: str) -> tuple[list[Item], list[str]]:
     ids = sorted(
         {os.path.splitext(os.path.basename(p))[0] for s in systems for p in glob.glob(f"{root}/{s}/*.wav")}
     )
-    items = []
+    items, problems = [], []
     for item_id in ids:
         context = os.path.join(root, "_context", item_id)
         source_path = os.path.join(context, "source.wav")
         reference_path = os.path.join(root, "_reference", f"{item_id}.wav")
         text_path = os.path.join(context, "text.txt")
-        notes = _melody(context)
-        source = _load(source_path) if os.path.isfile(source_path) else None
-        reference = _load(reference_path) if os.path.isfile(reference_path) else None
+        try:
+            notes = _melody(context)
+        except SongbridgeError as error:
+            problems.append(f"item {item_id}: its melody in {context} could not be read ({error}).")
+            notes = []
+        source = _try_load(source_path, "the source", item_id, problems)
+        if source is None and not os.path.isfile(source_path):
+            problems.append(f"item {item_id}: no {source_path}; speaker similarity is not scored.")
+        reference = _try_load(reference_path, "the true target", item_id, problems)
+        reference = _usable_reference(reference, reference_path, item_id, problems)
         singing_task = bool(notes)
-        items.append(
-            Item(
-                id=item_id,
-                text=_read_text(text_path).strip() if os.path.isfile(text_path) else "",
-                notes=notes,
-                speech=source if singing_task else reference,
-                singing=reference if singing_task else source,
-                singing_is_reference=singing_task and reference is not None,
-                speech_is_reference=not singing_task and reference is not None,
-                outputs={
-                    s: os.path.join(root, s, f"{item_id}.wav")
-                    for s in systems
-                    if os.path.isfile(os.path.join(root, s, f"{item_id}.wav"))
-                },
-            )
+        item = Item(
+            id=item_id,
+            text=_read_text(text_path).strip() if os.path.isfile(text_path) else "",
+            notes=notes,
+            speech=source if singing_task else reference,
+            singing=reference if singing_task else source,
+            singing_is_reference=singing_task and reference is not None,
+            speech_is_reference=not singing_task and reference is not None,
         )
-    return items, systems
+        if item.singing_is_reference:
+            from evaluation.metrics import pitch_track
+
+            truth = item.cached("true singing F0", lambda reference=reference: pitch_track(reference))
+            if not truth.voiced.any():
+                problems.append(
+                    f"item {item_id}: the true target {reference_path} has no voiced frame; RCA/RPA against "
+                    "it are left empty (LSD and MCD are scored)."
+                )
+        for system in systems:
+            path = os.path.join(root, system, f"{item_id}.wav")
+            if not os.path.isfile(path):
+                problems.append(f"item {item_id}: system {system} has no output ({path}); left out.")
+            else:
+                item.outputs[system] = path
+        items.append(item)
+    return items, systems, problems

@@ -98,9 +98,15 @@ def run_external(
                 if system not in item.outputs:
                     continue
                 task = Task.SPEECH_TO_SINGING if item.notes else Task.SINGING_TO_SPEECH
-                output = _load(item.outputs[system])
-                row = _row("external", system, "external", task, item, output, math.nan)
-                row.update(score(task=task, output=output, item=item, phone_recognizer=phone_recognizer))
+                try:
+                    output = _load(item.outputs[system])
+                except SongbridgeError as error:
+                    row = _row("external", system, "external", task, item, None, math.nan)
+                    row["error"] = f"{item.outputs[system]}: {error}"
+                    bar.write(f"{system} on {item.id}: {row['error']}", file=sys.stderr)
+                else:
+                    row = _row("external", system, "external", task, item, output, math.nan)
+                    row.update(score(task=task, output=output, item=item, phone_recognizer=phone_recognizer))
                 rows.append(row)
                 bar.update()
     return rows

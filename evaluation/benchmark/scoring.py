@@ -8,9 +8,9 @@ import numpy as np
 
 from evaluation import metrics
 from evaluation.benchmark.items import Item
+from evaluation.dnsmos import dnsmos
 from evaluation.intelligibility import PhoneRecognizer, intelligibility
 from evaluation.speaker import cosine, speaker_embedding
-from models import features
 from models.base import Task
 from models.features import Audio
 from models.forced_align import dictionary_phones
@@ -20,6 +20,8 @@ METRICS = (
     "lsd_icassp",
     "rca",
     "rpa",
+    "rpa_notes",
+    "rca_notes",
     "lsd_db",
     "mcd",
     "f0_rmse_cents",
@@ -29,6 +31,8 @@ METRICS = (
     "wer",
     "per",
     "speaker_sim",
+    "dnsmos",
+    "dnsmos_sig",
     "f0_range_st",
     "f0_slope_st_s",
 )
@@ -56,13 +60,17 @@ def known_phones(item: Item) -> list[str] | None:
 def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecognizer | None = None) -> dict:
     """The measures of ``output`` for ``item`` (NaN where they do not apply).
 
-    Against the true target when there is one: ``lsd_icassp``, ``lsd_db``, ``mcd`` (DTW). Speech→singing:
-    pitch of the re-tracked output (accurate F0) against the notes (``rpa``, ``rca``, ``f0_rmse_cents``,
-    ``vde``). With the text: forced alignment (``aligned`` 0/1, ``phone_score``), ``wer``, and, given a
-    ``phone_recognizer`` (models/ppg), ``per`` against :func:`known_phones`. Always: ``speaker_sim`` of
-    output and input (Resemblyzer). Singing→speech: the intonation's range and declination
-    (``f0_range_st``, ``f0_slope_st_s``; compare with the true speech's ceiling row). What depends
-    only on the item (the reference's mel-cepstra, the input's embedding) is computed once per item.
+    Against the true target when there is one: ``lsd_icassp``, ``lsd_db`` (both RMS-matched, over the
+    target's length), ``mcd`` (DTW). Speech→singing pitch of the re-tracked output (accurate F0):
+    ``rpa``/``rca`` against the **true singing's** F0 frame by frame (the papers' definition; NaN where
+    no true singing exists), ``rpa_notes``/``rca_notes`` against the notes; ``f0_rmse_cents`` and
+    ``vde`` against the true singing where there is one, else against the notes. With English text:
+    forced alignment (``aligned`` 0/1, ``phone_score``), ``wer``, and, given a ``phone_recognizer``
+    (models/ppg), ``per`` against :func:`known_phones`. Always: ``speaker_sim`` of output and input
+    (Resemblyzer) and ``dnsmos``/``dnsmos_sig`` (DNSMOS P.835 OVRL/SIG, reference-free). Singing→speech:
+    the intonation's range and declination (``f0_range_st``, ``f0_slope_st_s``; compare with the true
+    speech's ceiling row). What depends only on the item (the reference's mel-cepstra and F0, the
+    input's embedding) is computed once per item.
     """
     row = dict.fromkeys(METRICS, math.nan)
     if len(output.samples) < output.sr // 20 or not np.any(output.samples):
@@ -75,13 +83,12 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
         row["mcd"] = metrics.mcd_from_cepstra(
             reference=reference_cepstra, estimate=metrics.mel_cepstrum(output)
         )
-    if task == Task.SPEECH_TO_SINGING and item.notes:
-        pitch = metrics.pitch_scores(estimate=features.f0(output, method="accurate"), notes=item.notes)
-        row.update(rpa=pitch.rpa, rca=pitch.rca, f0_rmse_cents=pitch.f0_rmse_cents, vde=pitch.vde)
+    if task == Task.SPEECH_TO_SINGING:
+        row.update(_pitch(output, item, reference))
     if task == Task.SINGING_TO_SPEECH:
-        tone = metrics.intonation(features.f0(output, method="accurate"))
+        tone = metrics.intonation(metrics.pitch_track(output))
         row.update(f0_range_st=tone.range_st, f0_slope_st_s=tone.slope_st_per_s)
-    if item.text.strip():
+    if item.text.strip() and item.language == "en":
         heard = intelligibility(
             audio=output,
             text=item.text,
@@ -93,4 +100,23 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
     if source is not None:
         source_embedding = item.cached(f"speaker {task.name}", lambda: speaker_embedding(audio=source))
         row["speaker_sim"] = cosine(a=speaker_embedding(audio=output), b=source_embedding)
+    quality = dnsmos(output)
+    row.update(dnsmos=quality.ovrl, dnsmos_sig=quality.sig)
+    return row
+
+
+def _pitch(output: Audio, item: Item, reference: Audio | None) -> dict:
+    """Pitch columns of a speech→singing output: against the true singing (primary) and the notes."""
+    track = metrics.pitch_track(output)
+    row = {}
+    if item.notes:
+        by_notes = metrics.pitch_scores(estimate=track, notes=item.notes)
+        row.update(rpa_notes=by_notes.rpa, rca_notes=by_notes.rca)
+        row.update(f0_rmse_cents=by_notes.f0_rmse_cents, vde=by_notes.vde)
+    if reference is not None:
+        truth = item.cached("true singing F0", lambda: metrics.pitch_track(reference))
+        if truth.voiced.any():
+            by_truth = metrics.contour_scores(estimate=track, reference=truth)
+            row.update(rpa=by_truth.rpa, rca=by_truth.rca)
+            row.update(f0_rmse_cents=by_truth.f0_rmse_cents, vde=by_truth.vde)
     return row

@@ -11,11 +11,15 @@ import os
 
 import numpy as np
 
+from evaluation.dnsmos import PACKAGE_VERSION as DNSMOS_VERSION
+
 COLUMNS = {
     # column: (header, direction)
     "lsd_icassp": ("LSD (icassp)", "↓"),
     "rca": ("RCA", "↑"),
     "rpa": ("RPA", "↑"),
+    "rpa_notes": ("RPA vs notes", "↑"),
+    "rca_notes": ("RCA vs notes", "↑"),
     "lsd_db": ("LSD (dB)", "↓"),
     "mcd": ("MCD (dB)", "↓"),
     "f0_rmse_cents": ("F0 RMSE (cents)", "↓"),
@@ -25,6 +29,8 @@ COLUMNS = {
     "wer": ("WER", "↓"),
     "per": ("PER (ppg)", "↓"),
     "speaker_sim": ("speaker sim", "↑"),
+    "dnsmos": ("DNSMOS", "↑"),
+    "dnsmos_sig": ("DNSMOS SIG", "↑"),
     "f0_range_st": ("F0 range (st)", "≈ speech"),
     "f0_slope_st_s": ("F0 slope (st/s)", "≈ speech"),
 }
@@ -40,6 +46,8 @@ ORDER = {
         "lsd_icassp",
         "lsd_db",
         "speaker_sim",
+        "dnsmos",
+        "dnsmos_sig",
         "f0_range_st",
         "f0_slope_st_s",
     ],
@@ -91,8 +99,11 @@ def markdown(frame, rtf: dict[str, float]) -> str:
     return "\n".join(parts)
 
 
-def write(rows: list[dict], rtf: dict[str, float], out: str, *, rtf_runs: int = 5) -> tuple[str, str, str]:
-    """Write ``results.csv`` and ``table.md`` under ``out``; return their paths and the markdown."""
+def write(
+    rows: list[dict], rtf: dict[str, float], out: str, *, rtf_runs: int = 5, problems: list[str] = ()
+) -> tuple[str, str, str]:
+    """Write ``results.csv`` and ``table.md`` under ``out``; return their paths and the markdown.
+    ``problems`` (items that could not be scored in full, and why) are listed under the tables."""
     import pandas as pd
 
     os.makedirs(out, exist_ok=True)
@@ -107,15 +118,26 @@ def write(rows: list[dict], rtf: dict[str, float], out: str, *, rtf_runs: int = 
         else "RTF not measured (--rtf-runs 0). "
     )
     notes = timing + (
-        "LSD and MCD need a true target; the real-voice set has none (there the singing floor is the input "
-        "as it is: no target length to stretch to). Intelligibility: align success, phone score and WER are "
-        "pocketsphinx's (independent of every Songbridge model); PER (ppg) is the phone error rate of "
+        "LSD (both forms) has the output RMS-matched to the true target first and runs over the target's "
+        "length (a missing tail counts as silence). RCA/RPA: the re-tracked output (pYIN) against the true "
+        "singing's re-tracked F0, frame by frame over its voiced frames, output frames missing or unvoiced "
+        "counted as misses (the ICASSP 2020 and AlignSTS definition); — where no true singing exists. "
+        "RPA/RCA vs notes: against the target notes over the middle 15–85 % of each note. F0 RMSE and VDE: "
+        "against the true singing where there is one, else the notes. MCD: standard scale (SPTK mel-cepstra, "
+        "10/ln10·sqrt(2Σ), DTW, 16 kHz, α 0.42). LSD and MCD need a true target; the real-voice set has none "
+        "(there the singing floor is the input as it is: no target length to stretch to). DNSMOS "
+        f"(P.835 OVRL and SIG, speechmos {DNSMOS_VERSION}) is reference-free and was trained on noisy and "
+        "enhanced speech, not singing: read it as how clean a clip sounds, not how well it sings. "
+        "Intelligibility: align success, phone score and WER are "
+        "pocketsphinx's (independent of every Songbridge model; English only, so empty for Japanese items); "
+        "PER (ppg) is the phone error rate of "
         "Songbridge's own phoneme recognizer (models/ppg, trained on the synthetic corpus, so not independent) "
         "against the item's known phones. F0 range (5th–95th percentile span, semitones) and slope "
         "(declination, semitones per second) of a singing→speech output are speech-like when close to the "
         "true speech's row. Definitions: ARCHITECTURE.md, evaluation/metrics.py.\n"
     )
-    text = markdown(frame, rtf) + "\n" + notes if len(frame) else "No outputs were scored.\n"
+    trouble = "\n#### Problems\n\n" + "".join(f"- {problem}\n" for problem in problems) if problems else ""
+    text = (markdown(frame, rtf) + "\n" + notes if len(frame) else "No outputs were scored.\n") + trouble
     with open(md_path, "w", encoding="utf-8") as handle:
         handle.write(text)
     return csv_path, md_path, text
