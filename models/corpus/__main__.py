@@ -3,6 +3,7 @@
 python -m models.corpus build --out DIR --hours H --seed S [--pairs N] [--workers W]
 python -m models.corpus stats DIR [--sample 20]
 python -m models.corpus nus48e --root NUS-48E --out DIR
+python -m models.corpus pjs --root ../shared/data/pjs --out DIR
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         from models.corpus import nus48e
 
         return nus48e.main(argv[1:])
+    if argv[:1] == ["pjs"]:  # its own parser (models.corpus.pjs) reads the rest
+        from models.corpus import pjs
+
+        return pjs.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m models.corpus", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="generate (or resume) the synthetic paired corpus")
@@ -35,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--sample", type=int, default=20, help="pairs re-tracked for pitch accuracy")
     show.add_argument("--rebuild", type=int, default=8, help="pairs rebuilt to check determinism")
     commands.add_parser("nus48e", help="cut NUS-48E into the same manifest (--root DIR --out DIR)")
+    commands.add_parser("pjs", help="the PJS real speech/singing pairs into the same manifest (--root --out)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
