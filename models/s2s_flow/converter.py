@@ -6,7 +6,8 @@ Sampling noise comes from a generator seeded per call: the same input and option
 
 The output is returned at 16 kHz, the paper's rate: the mel stops at 8 kHz, so whatever the vocoder puts
 above it is its own guess, not the model's (on the 16 kHz corpus that band is empty in the true speech,
-and HiFi-GAN's guess there alone costs 8 dB of mel-cepstral distortion in copy synthesis: 10.1 vs 1.9).
+and HiFi-GAN's guess there alone costs 16 dB of mel-cepstral distortion in copy synthesis: 20.2 vs 3.8
+on the standard scale, at the 22.05 kHz MCD of the time).
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ singing mel ─► MelEncoder ─► frame latents h ─► phone head (posterio
 speech mel ─► FlowDecoder(cond g) ─► z ~ N(μ_t, σ_t²);  sampling: z = μ_t + noise_scale · σ_t · ε, inverse flow
 
 Two departures from Glow-TTS, both because one constant μ per unit gave blocky, blurred spectra (the
-first version's MCD to the true speech was 3.74 dB on the held-out items, this one's 3.34, by the 22.05 kHz
-MCD of the time; model card): the prior of each speech frame comes from the sung frames of its unit,
+first version's MCD to the true speech was 7.48 dB on the held-out items, this one's 6.68, by the 22.05 kHz
+MCD of the time on the standard scale, 3.74 and 3.34 on the half scale used before issue 20; model card):
+the prior of each speech frame comes from the sung frames of its unit,
 resampled to the unit's speech length (so a diphthong or a consonant's transitions survive), and the
 flow's couplings see the same frame features. The flow's z then depends on the alignment, so the search
 runs on the (normalised) speech mel against the coarse per-unit means instead of on z.

@@ -1,6 +1,7 @@
 """MCD of copy syntheses of 16 kHz recordings, at 22.05 kHz (α 0.455) and at 16 kHz (α 0.42).
 
-``PYTHONPATH=. python results/metrics/mcd_band_measure.py CORPUS`` prints the table of mcd_band.md.
+``PYTHONPATH=. python results/metrics/mcd_band_measure.py CORPUS`` prints the table of mcd_band.md, on the
+standard MCD scale since issue 20: twice the numbers there (results/metrics/mcd_scale.md).
 """
 
 import sys
