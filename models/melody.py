@@ -18,7 +18,7 @@ DIV is the note value (4 = quarter, 8 = eighth, …); a quarter lasts 60 / BPM s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -52,31 +52,64 @@ class Note:
 
 @dataclass(frozen=True)
 class Melody:
+    """Notes, and for a melody read from a recording also that recording's own F0 contour.
+
+    ``recorded`` is the reference's F0 (Hz per frame, 0 where unvoiced) when the melody came from a
+    recording and should be followed exactly; None for note text, MIDI and built-in tunes, and for a
+    recording taken "as notes" (:meth:`as_notes`). Transpose and tempo apply to notes and contour alike.
+    """
+
     notes: tuple[Note, ...]
     name: str = "melody"
+    recorded: F0Track | None = field(default=None, compare=False, repr=False)
+    #: the reference recording itself (kept for a guide-vocal alignment); its time axis is the contour's
+    #: before any :meth:`at_tempo`
+    recording: Audio | None = field(default=None, compare=False, repr=False)
 
     @property
     def duration(self) -> float:
-        return max((n.end for n in self.notes), default=0.0)
+        end = max((n.end for n in self.notes), default=0.0)
+        if self.recorded is not None and len(self.recorded.times):
+            end = max(end, float(self.recorded.times[-1]) + _hop_of(self.recorded))
+        return end
+
+    @property
+    def follows_contour(self) -> bool:
+        """True when converters should sing :meth:`contour` as it is rather than the notes."""
+        return self.recorded is not None
 
     @property
     def sung_notes(self) -> list[Note]:
         return [n for n in self.notes if n.midi is not None]
 
+    def as_notes(self) -> Melody:
+        """The same notes without the recorded contour (a reference taken "as notes")."""
+        return replace(self, recorded=None, recording=None)
+
     def transposed(self, semitones: int) -> Melody:
         notes = tuple(n if n.midi is None else replace(n, midi=n.midi + int(semitones)) for n in self.notes)
-        return replace(self, notes=notes)
+        recorded = self.recorded
+        if recorded is not None:
+            recorded = F0Track(times=recorded.times, hz=recorded.hz * 2 ** (int(semitones) / 12))
+        return replace(self, notes=notes, recorded=recorded)
 
     def at_tempo(self, factor: float) -> Melody:
         """``factor`` > 1 plays faster (every onset and duration divided by it)."""
         if not factor > 0:
             raise MelodyError(f"The tempo factor must be positive, got {factor}.")
         notes = tuple(replace(n, onset=n.onset / factor, duration=n.duration / factor) for n in self.notes)
-        return replace(self, notes=notes)
+        recorded = self.recorded
+        if recorded is not None:
+            recorded = F0Track(times=recorded.times / factor, hz=recorded.hz)
+        return replace(self, notes=notes, recorded=recorded)
 
     def contour(self, hop_s: float = HIFIGAN_MEL.frame_seconds) -> F0Track:
-        """Step F0 in Hz at ``times = i * hop_s`` over the melody's duration; 0 during rests."""
+        """F0 in Hz at ``times = i * hop_s`` over the melody's duration, 0 where unvoiced or resting: the
+        recorded contour (log-F0 interpolated between voiced neighbours) when there is one, else the
+        notes' step contour."""
         times = np.arange(int(np.ceil(self.duration / hop_s))) * hop_s
+        if self.recorded is not None:
+            return F0Track(times=times, hz=_resample_contour(self.recorded, times))
         hz = np.zeros_like(times)
         for note in self.sung_notes:
             hz[(times >= note.onset) & (times < note.end)] = midi_to_hz(note.midi)
@@ -96,6 +129,22 @@ class Melody:
         if any(not (0 <= n.midi <= 127) for n in self.sung_notes):
             raise MelodyError("A note lies outside the MIDI range 0–127 after transposition. Transpose less.")
         return self
+
+
+def _hop_of(track: F0Track) -> float:
+    return float(track.times[1] - track.times[0]) if len(track.times) > 1 else HIFIGAN_MEL.frame_seconds
+
+
+def _resample_contour(track: F0Track, times: np.ndarray) -> np.ndarray:
+    """``track`` read at ``times``: voiced where the nearest source frame is voiced, the F0 interpolated
+    in log frequency between voiced frames (so a vibrato keeps its shape at any hop)."""
+    source_t, source_hz = np.asarray(track.times, float), np.asarray(track.hz, float)
+    voiced = source_hz > 0
+    if not voiced.any() or not len(times):
+        return np.zeros(len(times))
+    nearest = np.clip(np.round((times - source_t[0]) / _hop_of(track)).astype(int), 0, len(source_t) - 1)
+    log_hz = np.interp(times, source_t[voiced], np.log(source_hz[voiced]))
+    return np.where(voiced[nearest] & (times <= source_t[-1] + _hop_of(track)), np.exp(log_hz), 0.0)
 
 
 def required(melody: Melody | None) -> Melody:
@@ -243,9 +292,14 @@ def _skyline(notes: list[tuple[int, float, float]], name: str) -> Melody:
 # Reference recording
 
 
-def from_recording(audio: Audio, *, min_note_s: float = 0.08, split_semitones: float = 0.75) -> Melody:
-    """Notes from sung or hummed audio: voiced runs of the F0, split where the pitch moves by more than
-    ``split_semitones`` for at least ``min_note_s``, each rounded to the nearest semitone (median pitch).
+def from_recording(
+    audio: Audio, *, follow: bool = True, min_note_s: float = 0.08, split_semitones: float = 0.75
+) -> Melody:
+    """A melody read from sung or hummed audio. Notes: voiced runs of the F0, split where the pitch moves
+    by more than ``split_semitones`` for at least ``min_note_s``, each rounded to the nearest semitone
+    (median pitch). With ``follow`` (the default) the melody also keeps the recording's own F0 contour
+    (:attr:`Melody.recorded`): its tuning, vibrato, scoops and voicing, which converters then sing as it
+    is; without, it is the notes alone.
     """
     from models.features import f0
 
@@ -281,7 +335,10 @@ def from_recording(audio: Audio, *, min_note_s: float = 0.08, split_semitones: f
             with_rests.append(Note(None, t, note.onset - t))
         with_rests.append(note)
         t = note.end
-    return Melody(tuple(with_rests), "reference recording").validate()
+    recorded = F0Track(times=track.times, hz=np.where(track.voiced, track.hz, 0.0)) if follow else None
+    return Melody(
+        tuple(with_rests), "reference recording", recorded=recorded, recording=audio if follow else None
+    ).validate()
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -15,6 +15,14 @@ from models import features
 from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result, option
 from models.dsp import world
 from models.dsp.alignment import assign_syllables
+from models.dsp.reference import (
+    contour_f0,
+    fit_octave,
+    follow_loudness,
+    guide_alignment,
+    guide_indices,
+    require_voice,
+)
 from models.dsp.sing_f0 import F0Style, singing_f0
 from models.dsp.syllables import (
     Nucleus,
@@ -32,8 +40,26 @@ from models.melody import Melody, required
 SILENCE_GAIN = 1e-6  # envelope power factor for rests (-60 dB)
 
 
+GUIDE = "guide vocal"
+MELODY_ONLY = "melody only"
+
+
 @dataclass(frozen=True)
 class WorldSTSOptions:
+    reference_use: str = option(
+        MELODY_ONLY,
+        "With a reference recording: 'melody only' sings its pitch curve, syllables placed on its notes; "
+        "'guide vocal' (the recording sings these very words) aligns your speech to it sound by sound and "
+        "takes its timing too. Note melodies ignore this.",
+        label="Use of the reference recording",
+        choices=(MELODY_ONLY, GUIDE),
+    )
+    auto_octave: bool = option(
+        True,
+        "Move the melody by whole octaves into your voice's range (measured from the speech), keeping its "
+        "key; untick to sing it exactly where it is written or recorded.",
+        label="Octave to fit my voice",
+    )
     lyrics: str = option(
         "",
         "Optional: the words spoken. With them, syllables come from forced alignment (pocketsphinx); "
@@ -107,6 +133,20 @@ class WorldSTSOptions:
         step=0.01,
         advanced=True,
     )
+    guide_loudness: bool = option(
+        True,
+        "Guide vocal only: the singing swells and fades where the guide does (its loudness over time, "
+        "smoothed over 30 ms); untick to keep your speech's own loudness.",
+        label="Follow the guide's loudness",
+        advanced=True,
+    )
+    expression_on_contour: bool = option(
+        False,
+        "A melody taken from a recording is sung with its own pitch curve as it is; tick to add this tab's "
+        "vibrato, overshoot and preparation on top of it (note melodies always get them).",
+        label="Add expression to a recorded melody",
+        advanced=True,
+    )
     steady_hold_ms: float = option(
         30.0,
         "A held vowel sweeps back and forth through its steadiest stretch of this length, passing its "
@@ -144,25 +184,39 @@ class WorldSpeechToSinging:
         melody = required(melody)
         options = options or WorldSTSOptions()
         timer = StageTimer(progress, stages=5)
+        notes: list[str] = []
         with timer("analysis"):
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
             params = world.analyse(source)
-            nuclei, how = _syllables(source, params, options.lyrics)
-            nuclei = widen_short_vowels(nuclei, options.min_vowel_s, source.duration)
+            require_voice(params)
+            if options.auto_octave:
+                melody, moved = fit_octave(melody, params)
+                notes += [moved] if moved else []
             loudness = vowel_band_db(params)
-            nuclei = steadiest_windows(nuclei, params, loudness, options.steady_hold_ms / 1000)
+        guide = None
+        if options.reference_use == GUIDE:
+            guide, why = guide_alignment(source, melody)
+            notes.append(why)
+        n_frames = int(round(melody.duration * 1000 / FRAME_MS))
         with timer("alignment"):
-            slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
-            timing = sung_time_map(
-                nuclei,
-                slots,
-                splits=quietest_points(nuclei, loudness, FRAME_MS / 1000),
-                source_end=source.duration,
-                duration=melody.duration,
-                consonant_cap_s=options.consonant_cap_s,
-            )
-            n_frames = int(round(melody.duration * 1000 / FRAME_MS))
-            warped = params.take(world.warp_indices(*timing.arrays(), n_frames))
+            if guide is not None:
+                warped, timing = params.take(guide_indices(guide, melody, n_frames)), None
+                notes.append("Timing and pitch from the guide vocal.")
+            else:
+                nuclei, how = _syllables(source, params, options.lyrics)
+                nuclei = widen_short_vowels(nuclei, options.min_vowel_s, source.duration)
+                nuclei = steadiest_windows(nuclei, params, loudness, options.steady_hold_ms / 1000)
+                slots = assign_syllables([n.duration for n in nuclei], melody.sung_notes)
+                timing = sung_time_map(
+                    nuclei,
+                    slots,
+                    splits=quietest_points(nuclei, loudness, FRAME_MS / 1000),
+                    source_end=source.duration,
+                    duration=melody.duration,
+                    consonant_cap_s=options.consonant_cap_s,
+                )
+                warped = params.take(world.warp_indices(*timing.arrays(), n_frames))
+                notes.append(how)
         with timer("F0 and envelope"):
             style = F0Style(
                 options.overshoot,
@@ -172,14 +226,24 @@ class WorldSpeechToSinging:
                 options.vibrato_delay_s,
                 options.fluctuation_cents,
             )
-            target_hz = singing_f0(_sung_through(melody, timing.tied), n_frames, FRAME_MS / 1000, style)
-            vowel = _spans_to_mask(timing.vowels, n_frames) & (target_hz > 0)
-            consonant = _spans_to_mask(timing.consonants, n_frames)
-            # Silent: gaps between syllables, and rests inside a held vowel; consonants sound even in a rest.
-            silent = _spans_to_mask(timing.silent, n_frames) | ((target_hz == 0) & ~consonant)
+            tied = timing.tied if timing is not None else []
+            target_hz = _target_f0(melody, tied, n_frames, style, options.expression_on_contour)
             source_voiced = warped.f0 > 0
-            warped.f0 = np.where(vowel | source_voiced, _hold_nonzero(target_hz), 0.0)
-            forced = vowel & ~source_voiced  # a vowel frame WORLD called unvoiced: make it periodic
+            if (
+                timing is None
+            ):  # the guide's own voicing: voiced where it sings, the speech's sounds elsewhere
+                vowel = target_hz > 0
+                silent = np.zeros(n_frames, dtype=bool)
+                warped.f0 = target_hz.copy()
+            else:
+                vowel = _spans_to_mask(timing.vowels, n_frames) & (target_hz > 0)
+                consonant = _spans_to_mask(timing.consonants, n_frames)
+                # Silent: gaps between syllables, and rests inside a held vowel; consonants sound even in a rest.
+                silent = _spans_to_mask(timing.silent, n_frames) | ((target_hz == 0) & ~consonant)
+                warped.f0 = np.where(vowel | source_voiced, _hold_nonzero(target_hz), 0.0)
+            # a held vowel frame WORLD called unvoiced: make it periodic (the guide path leaves the speech's
+            # own aperiodicity, so its unvoiced consonants stay noisy where the guide is voiced)
+            forced = vowel & ~source_voiced
             warped.ap[forced] = np.minimum(warped.ap[forced], 0.05)
             warped.sp = world.boost_band(
                 warped.sp,
@@ -195,11 +259,14 @@ class WorldSpeechToSinging:
             sung = world.synthesize(warped)
             samples = np.zeros(int(round(melody.duration * sung.sr)), np.float32)
             samples[: min(len(samples), len(sung.samples))] = sung.samples[: len(samples)]
+            if guide is not None and options.guide_loudness:
+                samples = follow_loudness(samples, sung.sr, melody)
             output = Audio(world.match_level(samples, source.samples), sung.sr)
         with timer("plots"):
             result = analysed_result(source, output, target_f0=melody.contour())
         result.timings = timer.timings
-        result.notes.append(f"{how} The melody has {len(melody.sung_notes)} notes.")
+        sung = "its recorded pitch curve" if melody.follows_contour else "its notes"
+        result.notes.append(f"{' '.join(notes)} The melody has {len(melody.sung_notes)} notes; sung: {sung}.")
         return result
 
 
@@ -231,6 +298,24 @@ def _sung_through(melody: Melody, tied: list[tuple[float, float]]) -> Melody:
         if k is not None:
             notes[k] = replace(notes[k], duration=end - notes[k].onset)
     return replace(melody, notes=tuple(notes))
+
+
+def _target_f0(melody: Melody, tied, n_frames: int, style: F0Style, expression: bool) -> np.ndarray:
+    """The sung F0 per WORLD frame: a recorded contour as it is (``expression`` adds this tab's vibrato,
+    overshoot and preparation on top), else the notes with that expression."""
+    frame_s = FRAME_MS / 1000
+    if not melody.follows_contour:
+        return singing_f0(_sung_through(melody, tied), n_frames, frame_s, style)
+    ratio = None
+    if expression:
+        notes = melody.as_notes()
+        flat = replace(style, overshoot=0.0, preparation=0.0, vibrato_extent_cents=0.0, fluctuation_cents=0.0)
+        styled, plain = (
+            singing_f0(notes, n_frames, frame_s, style),
+            singing_f0(notes, n_frames, frame_s, flat),
+        )
+        ratio = np.where((styled > 0) & (plain > 0), styled / np.maximum(plain, 1e-9), 1.0)
+    return contour_f0(melody, tied, n_frames, ratio)
 
 
 def _hold_nonzero(hz: np.ndarray) -> np.ndarray:

@@ -1,0 +1,155 @@
+"""A reference recording drives world-sts: its contour sung as it is, its words as a guide vocal, an
+octave that fits the voice, and clear messages where a reference cannot be used (issue 21)."""
+
+import os
+
+import numpy as np
+import pytest
+
+from evaluation.metrics import contour_scores, pitch_track
+from evaluation.synthetic import vibrato_tone, vowel_chain
+from models.corpus.manifest import audio_path, read_manifest
+from models.dsp.guide import align_to_guide
+from models.dsp.world_sts import GUIDE, WorldSpeechToSinging, WorldSTSOptions
+from models.errors import AudioInputError, MelodyError
+from models.features import Audio, F0Track, load_audio
+from models.melody import Melody, Note, from_recording, parse_note_text
+from tests.conftest import SPEECH_EXAMPLE
+
+HELDOUT = os.path.join(os.path.dirname(__file__), "data", "heldout_synthetic")
+NO_OCTAVE = WorldSTSOptions(auto_octave=False)
+
+
+def heldout_pairs():
+    return [
+        (
+            pair,
+            load_audio(audio_path(HELDOUT, pair.speech_wav)),
+            load_audio(audio_path(HELDOUT, pair.singing_wav)),
+        )
+        for pair in read_manifest(HELDOUT)
+    ]
+
+
+def test_a_recorded_melody_keeps_its_contour_through_transpose_and_tempo():
+    reference = vibrato_tone(220.0, rate_hz=6.0, extent_cents=60.0, noise_db=None, seconds=2.0).audio
+    melody = from_recording(reference)
+    assert melody.follows_contour and melody.sung_notes
+    contour = melody.contour(0.01)
+    voiced = contour.hz[contour.hz > 0]
+    cents = 1200 * np.log2(voiced / 220.0)
+    assert 50 < np.percentile(np.abs(cents), 95) < 70  # the vibrato, not a staircase
+    up = melody.transposed(12).contour(0.01).hz
+    assert np.allclose(up[up > 0], 2 * contour.hz[contour.hz > 0])
+    fast = melody.at_tempo(2.0)
+    assert fast.duration == pytest.approx(melody.duration / 2, abs=0.02)
+    assert fast.contour(0.01).hz[50] == pytest.approx(contour.hz[100], rel=0.02)
+    # as notes: the staircase; note text is unchanged by any of this
+    assert not melody.as_notes().follows_contour
+    staircase = melody.as_notes().contour(0.01).hz
+    assert len(np.unique(staircase[staircase > 0])) <= 2
+    typed = parse_note_text("60:0.5 62:0.5")
+    assert not typed.follows_contour and typed.contour(0.01).hz[10] == pytest.approx(261.63, abs=0.01)
+
+
+def test_a_6_hz_60_cent_vibrato_of_the_reference_survives_into_the_sung_output():
+    reference = vibrato_tone(196.0, rate_hz=6.0, extent_cents=60.0, noise_db=None, seconds=2.5).audio
+    melody = from_recording(reference)
+    out = WorldSpeechToSinging().convert(vowel_chain(3), melody=melody, options=NO_OCTAVE).audio
+    track = pitch_track(out)
+    hop = track.times[1] - track.times[0]
+    middle = (track.times > 0.6) & (track.times < 2.0)
+    assert np.mean(track.hz[middle] > 0) > 0.9
+    cents = 1200 * np.log2(track.hz[middle & (track.hz > 0)] / 196.0)
+    cents -= cents.mean()
+    spectrum = np.abs(np.fft.rfft(cents * np.hanning(len(cents)), 8 * len(cents)))
+    rate = np.fft.rfftfreq(8 * len(cents), hop)[np.argmax(spectrum)]
+    extent = np.sqrt(2) * cents.std()
+    assert rate == pytest.approx(6.0, abs=0.4), rate
+    assert extent == pytest.approx(60.0, abs=15.0), extent
+
+
+def test_world_sts_sings_the_given_contour():
+    """RPA of the output against the contour it was given, over the middle 15–85 % of each note read from
+    the reference (onsets belong to the speech's consonants): one syllable per note here."""
+    _, speech, singing = heldout_pairs()[0]
+    melody = from_recording(singing)
+    out = WorldSpeechToSinging().convert(speech, melody=melody, options=NO_OCTAVE).audio
+    track = pitch_track(out)
+    hop = track.times[1] - track.times[0]
+    given = melody.contour(hop).hz[: len(track.hz)]
+    counted = np.zeros(len(given), dtype=bool)
+    for note in melody.sung_notes:
+        counted |= (track.times[: len(given)] >= note.onset + 0.15 * note.duration) & (
+            track.times[: len(given)] <= note.onset + 0.85 * note.duration
+        )
+    scores = contour_scores(
+        estimate=F0Track(track.times[: len(given)], np.where(counted, track.hz[: len(given)], 0)),
+        reference=F0Track(track.times[: len(given)], np.where(counted, given, 0)),
+    )
+    assert scores.rpa >= 0.9, scores
+
+
+def test_guide_alignment_finds_the_speech_phone_onsets_far_better_than_a_uniform_stretch():
+    errors, uniform = [], []
+    for pair, speech, singing in heldout_pairs():
+        sung = [a for a, _, p in pair.singing_phones if p != "SIL"]
+        spoken = [a for a, _, p in pair.speech_phones if p != "SIL"]
+        assert len(sung) == len(spoken)
+        alignment = align_to_guide(speech, singing)
+        assert alignment.words_match
+        errors += list(np.abs(alignment.speech_time_at(np.asarray(sung)) - spoken))
+        uniform += list(np.abs(np.asarray(sung) * speech.duration / singing.duration - spoken))
+    assert np.median(errors) < 0.05
+    assert np.median(errors) < 0.3 * np.median(uniform)
+
+
+def test_guide_vocal_follows_the_guide_and_a_reference_of_other_words_falls_back_to_its_melody():
+    pairs = heldout_pairs()
+    (_, speech, singing), (_, _, other_singing) = pairs[0], pairs[1]
+    guided = WorldSpeechToSinging().convert(
+        speech,
+        melody=from_recording(singing),
+        options=WorldSTSOptions(reference_use=GUIDE, auto_octave=False),
+    )
+    assert "Aligned to the guide vocal" in " ".join(guided.notes)
+    assert guided.audio.duration == pytest.approx(singing.duration, abs=0.05)
+    other = WorldSpeechToSinging().convert(
+        speech,
+        melody=from_recording(other_singing),
+        options=WorldSTSOptions(reference_use=GUIDE, auto_octave=False),
+    )
+    assert "does not seem to sing the words" in " ".join(other.notes)
+
+
+def test_auto_octave_moves_a_melody_into_the_speakers_range_and_keeps_one_already_there():
+    speech = load_audio(SPEECH_EXAMPLE)  # a female voice, median about 180 Hz
+    high = parse_note_text("72:0.6 76:0.6 79:0.8")  # C5–G5, more than an octave above her singing range
+    result = WorldSpeechToSinging().convert(speech, melody=high)
+    assert "down 1 octave" in " ".join(result.notes)
+    sung = pitch_track(result.audio).hz
+    assert 150 < np.median(sung[sung > 0]) < 450
+    fitting = parse_note_text("57:0.6 60:0.6 64:0.8")
+    assert "octave" not in " ".join(WorldSpeechToSinging().convert(speech, melody=fitting).notes)
+    kept = WorldSpeechToSinging().convert(speech, melody=high, options=NO_OCTAVE).audio
+    kept_hz = pitch_track(kept).hz
+    assert np.median(kept_hz[kept_hz > 0]) > 500
+
+
+def test_unusable_references_and_speech_get_clear_messages():
+    with pytest.raises(MelodyError, match="No sung notes"):
+        from_recording(
+            Audio((0.05 * np.random.default_rng(0).standard_normal(22050)).astype(np.float32), 22050)
+        )
+    long_reference = vibrato_tone(220.0, noise_db=None, seconds=61.0).audio
+    with pytest.raises(MelodyError, match="limit is 60 s"):
+        from_recording(long_reference)
+    speech = vowel_chain(2)  # about 0.5 s of speech
+    ten_times = vibrato_tone(220.0, noise_db=None, seconds=10 * speech.duration + 1).audio
+    result = WorldSpeechToSinging().convert(
+        speech, melody=from_recording(ten_times), options=WorldSTSOptions(reference_use=GUIDE)
+    )
+    assert "over ten times longer than the speech" in " ".join(result.notes)
+    silence = Audio(np.zeros(22050, np.float32), 22050)
+    with pytest.raises(AudioInputError, match="No voiced speech"):
+        WorldSpeechToSinging().convert(silence, melody=Melody((Note(60, 0.0, 1.0),)))
