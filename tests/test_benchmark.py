@@ -237,3 +237,28 @@ def test_external_folder_with_bad_items_names_each_and_still_writes_the_table(co
         assert not math.isnan(frame.loc[("mine", item), "rpa_notes"])
     assert math.isnan(frame.loc[("mine", "unvoiced"), "rpa"])
     assert not math.isnan(frame.loc[("mine", "unvoiced"), "lsd_icassp"])
+
+
+def test_a_converter_row_can_carry_its_own_options_and_sing_the_true_singing_as_reference():
+    from evaluation.benchmark.systems import converter_systems, split_variant
+    from models.registry import default_registry
+
+    assert split_variant("world-sts[reference_use=guide vocal; auto_octave=false]") == (
+        "world-sts",
+        {"reference_use": "guide vocal", "auto_octave": "false"},
+    )
+    with pytest.raises(ValueError, match="close the options"):
+        split_variant("world-sts[auto_octave=false")
+    rows = converter_systems(
+        default_registry(),
+        ["world-sts", "world-sts[reference_use=guide vocal]", "world-s2s"],
+        {},
+        melody_source="reference",
+    )
+    assert [row.name for row in rows] == [
+        "world-sts ← reference",
+        "world-sts[reference_use=guide vocal] ← reference",
+        "world-s2s",  # singing→speech rows have no melody to take from a reference
+    ]
+    with pytest.raises(ValueError, match="is not one of melody only, guide vocal"):
+        converter_systems(default_registry(), ["world-sts[reference_use=sideways]"], {})

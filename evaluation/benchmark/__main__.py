@@ -37,7 +37,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--external", metavar="ROOT", help="score outside systems' outputs laid out under ROOT"
     )
-    parser.add_argument("--converters", default="all", help="'all' (every available one), 'none', or a,b,c")
+    parser.add_argument(
+        "--converters",
+        default="all",
+        help="'all' (every available one), 'none', or a,b,c; a row with its own options: "
+        "'world-sts[reference_use=guide vocal]'",
+    )
+    parser.add_argument(
+        "--melody",
+        default="notes",
+        choices=("notes", "reference"),
+        help="what speech→singing converters sing: the item's notes, or its true singing as a reference "
+        "recording (its F0 contour, the papers' setting; notes where there is no true singing)",
+    )
     parser.add_argument(
         "--set",
         action="append",
@@ -90,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         [] if args.vocoders == "none" else [v.strip() for v in args.vocoders.split(",") if v.strip()]
     )
     try:
-        converters = systems.converter_systems(registry, names, systems.parse_settings(args.set))
+        converters = systems.converter_systems(
+            registry, names, systems.parse_settings(args.set), melody_source=args.melody
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

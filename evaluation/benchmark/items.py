@@ -55,6 +55,14 @@ class Item:
     def melody(self) -> Melody:
         return Melody(tuple(self.notes), name=self.id)
 
+    def reference_melody(self) -> Melody:
+        """The true singing read as a reference recording (its contour kept, "follow exactly"): the
+        papers' setting, where the converter is given the target singer's F0. The notes where there is no
+        true singing."""
+        if not self.singing_is_reference or self.singing is None:
+            return self.melody
+        return self.cached("reference melody", lambda: from_recording(self.singing))
+
 
 def _from_pair(root: str, pair: Pair, *, reference: bool) -> Item:
     singing = pair.singing_wav

@@ -46,41 +46,87 @@ def parse_settings(pairs: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+MELODY_SOURCES = ("notes", "reference")
+
+
+def split_variant(row: str) -> tuple[str, dict[str, str]]:
+    """``"world-sts[reference_use=guide vocal]"`` → ``("world-sts", {"reference_use": "guide vocal"})``:
+    a row of a converter with some options set, named as written (``;`` separates several)."""
+    name, bracket, rest = row.partition("[")
+    if not bracket:
+        return row, {}
+    if not rest.endswith("]"):
+        raise ValueError(
+            f"--converters {row!r}: close the options with ']', e.g. world-sts[auto_octave=false]"
+        )
+    settings = {}
+    for pair in filter(None, (p.strip() for p in rest[:-1].split(";"))):
+        field, sep, value = pair.partition("=")
+        if not sep or not field.strip():
+            raise ValueError(f"--converters {row!r}: write name[field=value;field=value]")
+        settings[field.strip()] = value.strip()
+    return name.strip(), settings
+
+
 def converter_systems(
-    registry: Registry, names: list[str], settings: dict[str, dict[str, str]]
+    registry: Registry, names: list[str], settings: dict[str, dict[str, str]], *, melody_source: str = "notes"
 ) -> list[System]:
-    """One row per named converter, its Options from ``settings`` over its defaults."""
-    unknown = sorted(set(settings) - set(names))
+    """One row per named converter, its Options from ``settings`` over its defaults; a row written
+    ``name[field=value;…]`` adds its own settings over those. ``melody_source`` "reference" gives every
+    speech→singing converter the true singing as a reference recording (its F0 contour) instead of the
+    notes, where an item has a true singing."""
+    if melody_source not in MELODY_SOURCES:
+        raise ValueError(f"--melody {melody_source!r}: use one of {', '.join(MELODY_SOURCES)}")
+    bases = {split_variant(row)[0] for row in names}
+    unknown = sorted(set(settings) - bases)
     if unknown:
         raise ValueError(f"--set names converter(s) not being run: {', '.join(unknown)}")
     systems = []
-    for name in names:
+    for row in names:
+        name, own = split_variant(row)
         spec = registry.spec(name)
         if spec.task not in SCORED_TASKS:
             raise ValueError(
                 f"{name} is a {spec.task.value} converter; the benchmark scores only "
                 "speech→singing and singing→speech"
             )
-        options = make_options(registry.options_class(name), settings.get(name))
-        systems.append(_converter(registry, name, spec.task, options))
+        options = make_options(registry.options_class(name), {**settings.get(name, {}), **own})
+        label = (
+            row if melody_source == "notes" or spec.task != Task.SPEECH_TO_SINGING else f"{row} ← reference"
+        )
+        systems.append(
+            _converter(registry, name, spec.task, options, label=label, melody_source=melody_source)
+        )
     return systems
 
 
-def _converter(registry: Registry, name: str, task: Task, options) -> System:
+def _converter(
+    registry: Registry,
+    name: str,
+    task: Task,
+    options,
+    *,
+    label: str | None = None,
+    melody_source: str = "notes",
+) -> System:
     def produce(item: Item) -> Audio | None:
         source = source_of(item, task)
         if source is None or (task == Task.SPEECH_TO_SINGING and not item.notes):
             return None
-        melody = item.melody if task == Task.SPEECH_TO_SINGING else None
+        melody = None
+        if task == Task.SPEECH_TO_SINGING:
+            melody = item.reference_melody() if melody_source == "reference" else item.melody
         return registry.get(name).convert(source, melody=melody, options=options).audio
 
     def standard(item: Item) -> Audio:
+        if task == Task.SPEECH_TO_SINGING and melody_source == "reference":
+            return produce(item)  # a reference must sing the item's words: timed on the item's own pair
         if task == Task.SPEECH_TO_SINGING:
             speech = tiled(item.speech, SPEECH_SECONDS)
             return registry.get(name).convert(speech, melody=standard_melody(), options=options).audio
         return registry.get(name).convert(tiled(item.singing, INPUT_SECONDS), options=options).audio
 
-    return System(name, "converter", task, produce, standard)
+    return System(label or name, "converter", task, produce, standard)
 
 
 def reference_systems(task: Task, vocoder_names: list[str]) -> list[System]:

@@ -110,6 +110,12 @@ class AlignSTSConverter:
             output = Audio(match_level(sung.samples, source.samples), sung.sr)
         with timer("plots"):
             result = analysed_result(source, output, target_f0=melody.contour())
+        if melody.follows_contour:
+            result.notes.append(
+                "This AlignSTS conditions on notes, so the reference recording's pitch curve was read as the "
+                f"{len(melody.sung_notes)} note{'s' if len(melody.sung_notes) != 1 else ''} it holds (its "
+                "vibrato and glides are not sung)."
+            )
         result.timings = timer.timings
         result.notes.append(
             f"AlignSTS ({self.config.variant}), trained {self.train_info.get('steps', '?')} steps on synthetic "

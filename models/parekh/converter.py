@@ -100,9 +100,14 @@ class ParekhConverter:
         hop = SPEC.hop_length
         n_samples = int(round(melody.duration * SPEC.sample_rate / hop)) * hop
         x = speech_input(features.to_rate(speech, SPEC.sample_rate), n_samples)
-        f0 = singing_f0(
-            melody, x.shape[1], hop / SPEC.sample_rate, F0Style(vibrato_extent_cents=vibrato_cents)
-        )
+        if melody.follows_contour:  # a reference recording's own F0, as the paper feeds the network
+            f0 = np.zeros(x.shape[1])
+            contour = melody.contour(hop / SPEC.sample_rate).hz[: x.shape[1]]
+            f0[: len(contour)] = contour
+        else:
+            f0 = singing_f0(
+                melody, x.shape[1], hop / SPEC.sample_rate, F0Style(vibrato_extent_cents=vibrato_cents)
+            )
         image = melody_image(f0, self.image_kind)
         y, _ = self.model(torch.from_numpy(x)[None], torch.from_numpy(image)[None])
         return y[0].clamp_min(0).numpy()
@@ -133,6 +138,8 @@ class ParekhConverter:
         with timer("plots"):
             result = analysed_result(source, output, target_f0=melody.contour())
         result.timings = timer.timings
+        if melody.follows_contour:
+            result.notes.append("The network was given the reference recording's own pitch curve.")
         result.notes.append(
             f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "
             f"on synthetic pairs; "
