@@ -5,9 +5,11 @@ from __future__ import annotations
 import gradio as gr
 
 from models import melody as melodies
+from models.errors import AudioInputError
 from models.features import AudioLimits, load_audio
 
 SOURCES = ("Built-in tune", "Note text", "MIDI file", "Reference recording")
+FOLLOW, AS_NOTES = "Follow the recording exactly", "As notes"
 
 
 def build_melody_inputs() -> dict[str, gr.components.Component]:
@@ -23,8 +25,19 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
         )
         midi = gr.File(visible=False, label="MIDI file", file_types=[".mid", ".midi"], type="filepath")
         reference = gr.Audio(
-            sources=["upload", "microphone"], type="filepath", label="Reference singing or humming"
+            sources=["upload", "microphone"],
+            type="filepath",
+            label="Reference singing or humming",
+            visible=False,
         )
+        reference_mode = gr.Radio(
+            [FOLLOW, AS_NOTES],
+            value=FOLLOW,
+            label="Sing the reference",
+            visible=False,
+            info="Exactly: its own pitch curve (tuning, vibrato, slides). As notes: the notes read from it.",
+        )
+        read_notes = gr.Markdown(visible=False)
         with gr.Row():
             transpose = gr.Slider(
                 -12,
@@ -37,13 +50,35 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
             tempo = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label="Tempo ×", info="Above 1 sings faster.")
 
     def show_chosen(chosen: str):
-        return [gr.update(visible=chosen == name) for name in SOURCES]
+        shown = [gr.update(visible=chosen == name) for name in SOURCES]
+        return [*shown, gr.update(visible=chosen == SOURCES[3]), gr.update(visible=chosen == SOURCES[3])]
 
     # Only the chosen source's input is shown; a UI-only event, off the conversion queue.
     source.change(
         show_chosen,
         inputs=source,
-        outputs=[tune, text, midi, reference],
+        outputs=[tune, text, midi, reference, reference_mode, read_notes],
+        queue=False,
+        api_visibility="private",
+    )
+
+    def read_reference(path):
+        """The notes read from a new reference, put into the note-text box to edit (shown by a line)."""
+        if not path:
+            return gr.update(), gr.update(value="")
+        try:
+            melody = melodies.from_recording(load_audio(path))
+        except (melodies.MelodyError, AudioInputError) as error:
+            return gr.update(), gr.update(value=f"⚠ {error}")
+        return gr.update(value=melodies.to_note_text(melody)), gr.update(
+            value=f"Read {len(melody.sung_notes)} notes from the recording ({melody.duration:.1f} s). They are "
+            "in **Note text** now: edit them there and choose that source to sing your version."
+        )
+
+    reference.change(
+        read_reference,
+        inputs=reference,
+        outputs=[text, read_notes],
         queue=False,
         api_visibility="private",
     )
@@ -53,6 +88,7 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
         "note_text": text,
         "midi_file": midi,
         "reference_recording": reference,
+        "reference_mode": reference_mode,
         "transpose": transpose,
         "tempo": tempo,
     }
@@ -68,6 +104,7 @@ def melody_from_inputs(
     transpose,
     tempo,
     limits: AudioLimits,
+    reference_mode=FOLLOW,
 ):
     """The Melody the user chose; raises MelodyError / AudioInputError with an actionable sentence."""
     if melody_source == "Note text":
@@ -83,7 +120,9 @@ def melody_from_inputs(
             raise melodies.MelodyError(
                 "Upload or record the reference singing first, or choose another source."
             )
-        chosen = melodies.from_recording(load_audio(reference_recording, limits=limits))
+        chosen = melodies.from_recording(
+            load_audio(reference_recording, limits=limits), follow=reference_mode != AS_NOTES
+        )
     else:
         chosen = melodies.tune(tune)
     return chosen.transposed(int(transpose or 0)).at_tempo(float(tempo or 1.0)).validate()

@@ -215,6 +215,18 @@ def parse_note_text(text: str, *, name: str = "note text") -> Melody:
     return _sequence(pieces, name).validate()
 
 
+def to_note_text(melody: Melody) -> str:
+    """The melody's notes as note text (``MIDI:seconds`` tokens, ``r:seconds`` rests) that
+    :func:`parse_note_text` reads back to the same notes (to a millisecond)."""
+    tokens, t = [], 0.0
+    for note in melody.notes:
+        if note.onset > t + 5e-4:
+            tokens.append(f"r:{note.onset - t:.3f}")
+        tokens.append(f"{'r' if note.midi is None else note.midi}:{note.duration:.3f}")
+        t = note.end
+    return " ".join(tokens)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # MIDI
 

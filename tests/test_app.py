@@ -63,10 +63,12 @@ def world_sts(client, melody_source: str, *, tune: str = "Frère Jacques", text:
     """Call the WORLD tab's endpoint: input, variant, the melody section, then every option at its default."""
     from gradio_client import handle_file
 
+    from demo.melody_input import FOLLOW
     from models.base import option_fields
     from models.dsp.world_sts import WorldSTSOptions
 
-    melody_section = [melody_source, tune, text, None, None, 0, 1.0]  # source, tune, text, MIDI, reference, …
+    # source, tune, text, MIDI, reference, reference mode, transpose, tempo
+    melody_section = [melody_source, tune, text, None, None, FOLLOW, 0, 1.0]
     # The tab lists the plain options first, then the advanced ones (demo.controls.build_controls).
     defaults = [f.default for f in sorted(option_fields(WorldSTSOptions), key=lambda f: f.advanced)]
     return client.predict(
@@ -96,9 +98,10 @@ def test_the_api_names_each_parameter_after_its_control(client):
 
     api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/convert_world_sts"]
     names = [p["parameter_name"] for p in api["parameters"]]
-    melody = ["melody_source", "tune", "note_text", "midi_file", "reference_recording", "transpose", "tempo"]
-    assert names[:9] == ["audio_path", "variant_name", *melody]
-    assert sorted(names[9:]) == sorted(f.name for f in option_fields(WorldSTSOptions))
+    melody = ["melody_source", "tune", "note_text", "midi_file", "reference_recording", "reference_mode"]
+    melody += ["transpose", "tempo"]
+    assert names[:10] == ["audio_path", "variant_name", *melody]
+    assert sorted(names[10:]) == sorted(f.name for f in option_fields(WorldSTSOptions))
 
     # Called by name, unnamed options keep their defaults: three notes of 0.5, 0.5 and 1 s give 2 s.
     output = client.predict(

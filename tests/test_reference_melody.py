@@ -153,3 +153,32 @@ def test_unusable_references_and_speech_get_clear_messages():
     silence = Audio(np.zeros(22050, np.float32), 22050)
     with pytest.raises(AudioInputError, match="No voiced speech"):
         WorldSpeechToSinging().convert(silence, melody=Melody((Note(60, 0.0, 1.0),)))
+
+
+def test_the_tab_reads_a_reference_exactly_or_as_notes_and_its_notes_round_trip_as_note_text(tmp_path):
+    import soundfile
+
+    from demo.melody_input import AS_NOTES, FOLLOW, melody_from_inputs
+    from models.features import AudioLimits
+    from models.melody import to_note_text
+
+    reference = vibrato_tone(220.0, rate_hz=6.0, extent_cents=60.0, noise_db=None, seconds=2.0).audio
+    path = str(tmp_path / "reference.wav")
+    soundfile.write(path, reference.samples, reference.sr)
+    chosen = {
+        "melody_source": "Reference recording",
+        "tune": None,
+        "note_text": "",
+        "midi_file": None,
+        "reference_recording": path,
+        "transpose": 0,
+        "tempo": 1.0,
+        "limits": AudioLimits(),
+    }
+    exact = melody_from_inputs(**chosen, reference_mode=FOLLOW)
+    as_notes = melody_from_inputs(**chosen, reference_mode=AS_NOTES)
+    assert exact.follows_contour and not as_notes.follows_contour
+    assert exact.notes == as_notes.notes
+    again = parse_note_text(to_note_text(as_notes))
+    assert [n.midi for n in again.notes] == [n.midi for n in as_notes.notes]
+    assert [round(n.onset, 3) for n in again.notes] == [round(n.onset, 3) for n in as_notes.notes]
