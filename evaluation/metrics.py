@@ -276,6 +276,23 @@ def contour_scores(*, estimate: F0Track, reference: F0Track, tolerance_cents: fl
     return _scores(est_hz, ref_hz, ref_hz > 0, tolerance_cents)
 
 
+def given_contour_scores(*, estimate: F0Track, melody, tolerance_cents: float = 50.0) -> PitchScores:
+    """Pitch of an output against the recorded contour it was given (a melody read from a recording),
+    over the middle 15–85 % of each note read from that recording where the contour is voiced: the
+    onsets belong to the speech's consonants, as with notes (ARCHITECTURE.md "Pitch accuracy")."""
+    hop = _hop(estimate)
+    given = melody.contour(hop).hz
+    n = max(len(given), len(estimate.hz))
+    times = np.arange(n) * hop
+    ref_hz, est_hz = np.zeros(n), np.zeros(n)
+    ref_hz[: len(given)] = given
+    est_hz[: len(estimate.hz)] = np.asarray(estimate.hz, dtype=np.float64)
+    counted = np.zeros(n, dtype=bool)
+    for note in melody.sung_notes:
+        counted |= (times >= note.onset + 0.15 * note.duration) & (times <= note.onset + 0.85 * note.duration)
+    return _scores(est_hz, ref_hz, counted & (ref_hz > 0), tolerance_cents)
+
+
 #: both sides of a frame-by-frame pitch comparison are tracked at this rate, so their hops (whole samples)
 #: are equal in seconds whatever the rates of the files
 PITCH_TRACK_RATE = 16000

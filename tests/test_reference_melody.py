@@ -6,13 +6,13 @@ import os
 import numpy as np
 import pytest
 
-from evaluation.metrics import contour_scores, pitch_track
+from evaluation.metrics import given_contour_scores, pitch_track
 from evaluation.synthetic import vibrato_tone, vowel_chain
 from models.corpus.manifest import audio_path, read_manifest
 from models.dsp.guide import align_to_guide
 from models.dsp.world_sts import GUIDE, WorldSpeechToSinging, WorldSTSOptions
 from models.errors import AudioInputError, MelodyError
-from models.features import Audio, F0Track, load_audio
+from models.features import Audio, load_audio
 from models.melody import Melody, Note, from_recording, parse_note_text
 from tests.conftest import SPEECH_EXAMPLE
 
@@ -75,18 +75,7 @@ def test_world_sts_sings_the_given_contour():
     _, speech, singing = heldout_pairs()[0]
     melody = from_recording(singing)
     out = WorldSpeechToSinging().convert(speech, melody=melody, options=NO_OCTAVE).audio
-    track = pitch_track(out)
-    hop = track.times[1] - track.times[0]
-    given = melody.contour(hop).hz[: len(track.hz)]
-    counted = np.zeros(len(given), dtype=bool)
-    for note in melody.sung_notes:
-        counted |= (track.times[: len(given)] >= note.onset + 0.15 * note.duration) & (
-            track.times[: len(given)] <= note.onset + 0.85 * note.duration
-        )
-    scores = contour_scores(
-        estimate=F0Track(track.times[: len(given)], np.where(counted, track.hz[: len(given)], 0)),
-        reference=F0Track(track.times[: len(given)], np.where(counted, given, 0)),
-    )
+    scores = given_contour_scores(estimate=pitch_track(out), melody=melody)
     assert scores.rpa >= 0.9, scores
 
 

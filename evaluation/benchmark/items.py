@@ -56,10 +56,11 @@ class Item:
         return Melody(tuple(self.notes), name=self.id)
 
     def reference_melody(self) -> Melody:
-        """The true singing read as a reference recording (its contour kept, "follow exactly"): the
-        papers' setting, where the converter is given the target singer's F0. The notes where there is no
-        true singing."""
-        if not self.singing_is_reference or self.singing is None:
+        """The item's singing read as a reference recording (its contour kept, "follow exactly"): the true
+        singing where there is one (the papers' setting, where the converter is given the target singer's
+        F0), else a sung version of the same words that is only an input (the real-voice set's WORLD-sung
+        takes); the notes where there is neither."""
+        if self.singing is None:
             return self.melody
         return self.cached("reference melody", lambda: from_recording(self.singing))
 

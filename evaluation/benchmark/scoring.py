@@ -22,6 +22,7 @@ METRICS = (
     "rpa",
     "rpa_notes",
     "rca_notes",
+    "rpa_contour",
     "lsd_db",
     "mcd",
     "f0_rmse_cents",
@@ -113,6 +114,9 @@ def _pitch(output: Audio, item: Item, reference: Audio | None) -> dict:
         by_notes = metrics.pitch_scores(estimate=track, notes=item.notes)
         row.update(rpa_notes=by_notes.rpa, rca_notes=by_notes.rca)
         row.update(f0_rmse_cents=by_notes.f0_rmse_cents, vde=by_notes.vde)
+    given = item.cache.get("reference melody")
+    if given is not None and given.follows_contour:  # the converter sang a recording's contour
+        row["rpa_contour"] = metrics.given_contour_scores(estimate=track, melody=given).rpa
     if reference is not None:
         truth = item.cached("true singing F0", lambda: metrics.pitch_track(reference))
         if truth.voiced.any():

@@ -20,6 +20,7 @@ COLUMNS = {
     "rpa": ("RPA", "↑"),
     "rpa_notes": ("RPA vs notes", "↑"),
     "rca_notes": ("RCA vs notes", "↑"),
+    "rpa_contour": ("RPA vs given contour", "↑"),
     "lsd_db": ("LSD (dB)", "↓"),
     "mcd": ("MCD (dB)", "↓"),
     "f0_rmse_cents": ("F0 RMSE (cents)", "↓"),
@@ -122,7 +123,9 @@ def write(
         "length (a missing tail counts as silence). RCA/RPA: the re-tracked output (pYIN) against the true "
         "singing's re-tracked F0, frame by frame over its voiced frames, output frames missing or unvoiced "
         "counted as misses (the ICASSP 2020 and AlignSTS definition); — where no true singing exists. "
-        "RPA/RCA vs notes: against the target notes over the middle 15–85 % of each note. F0 RMSE and VDE: "
+        "RPA/RCA vs notes: against the target notes over the middle 15–85 % of each note. RPA vs given "
+        "contour (--melody reference): against the reference recording's contour the converter was given, "
+        "over the middle 15–85 % of each note read from it. F0 RMSE and VDE: "
         "against the true singing where there is one, else the notes. MCD: standard scale (SPTK mel-cepstra, "
         "10/ln10·sqrt(2Σ), DTW, 16 kHz, α 0.42). LSD and MCD need a true target; the real-voice set has none "
         "(there the singing floor is the input as it is: no target length to stretch to). DNSMOS "
