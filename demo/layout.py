@@ -33,7 +33,8 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
                 intro="Sing any spoken recording to a melody, without training: syllables are found in the "
                 "speech, their vowels stretched onto the notes (consonants kept), and WORLD resynthesizes "
                 "them with a singing F0 — overshoot, preparation, vibrato — and a singer's formant. "
-                "If your voice is low, transpose the tune down (−12 is an octave).",
+                "A reference recording is sung with its own pitch curve, or as a guide vocal of the very words "
+                "you spoke. The melody moves by octaves into your range by itself.",
                 examples="speech_",
             )
             converter_tab(

@@ -67,7 +67,12 @@ class WorldSTSOptions:
         label="Lyrics (optional)",
     )
     vibrato_extent_cents: float = option(
-        35.0, "Vibrato depth, ± cents.", label="Vibrato depth (cents)", minimum=0, maximum=100, step=1
+        35.0,
+        "Vibrato depth, ± cents (note melodies; a recorded melody keeps its own).",
+        label="Vibrato depth (cents)",
+        minimum=0,
+        maximum=100,
+        step=1,
     )
     vibrato_rate_hz: float = option(
         5.5, "Vibrato speed.", label="Vibrato rate (Hz)", minimum=3, maximum=8, step=0.1
