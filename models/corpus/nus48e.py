@@ -29,7 +29,6 @@ What the build does, and why:
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import re
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.corpus.loader_cli import run_loader
 from models.corpus.manifest import MANIFEST_NAME, Pair, sha256_file, write_manifest
 from models.corpus.pairing import Side, pair_segments
 from models.corpus.phones import (
@@ -362,19 +362,7 @@ def _pair(row: dict, split: str) -> Pair:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m models.corpus.nus48e --root DIR --out DIR [--seed N] [--quiet]``."""
-    parser = argparse.ArgumentParser(prog="nus48e", description="Build the NUS-48E paired manifest.")
-    parser.add_argument("--root", required=True, help="the NUS-48E folder (ADIZ/, JLEE/, …)")
-    parser.add_argument("--out", required=True, help="output folder for speech/, singing/, manifest.jsonl")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the song split (default 0)")
-    parser.add_argument("--quiet", action="store_true", help="no per-song progress lines")
-    args = parser.parse_args(argv)
-    try:
-        report = build_nus48e(args.root, args.out, seed=args.seed, progress=not args.quiet)
-    except SongbridgeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(report.summary())
-    return 0
+    return run_loader(argv, prog="nus48e", corpus="NUS-48E", layout="ADIZ/, JLEE/, …", build=build_nus48e)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ What the build does, and why:
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import re
@@ -47,6 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.corpus.loader_cli import run_loader
 from models.corpus.manifest import MANIFEST_NAME, Pair, sha256_file, write_manifest
 from models.corpus.phones import merge_silences
 from models.errors import SongbridgeError
@@ -391,21 +391,9 @@ def build_pjs(root: str, out: str, *, seed: int = 0, progress: bool = True) -> P
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m models.corpus pjs --root DIR --out DIR [--seed N] [--quiet]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m models.corpus pjs", description="Build the PJS manifest."
+    return run_loader(
+        argv, prog="python -m models.corpus pjs", corpus="PJS", layout="pjs001/, pjs002/, …", build=build_pjs
     )
-    parser.add_argument("--root", required=True, help="the PJS folder (pjs001/, pjs002/, …)")
-    parser.add_argument("--out", required=True, help="output folder for speech/, singing/, manifest.jsonl")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the song split (default 0)")
-    parser.add_argument("--quiet", action="store_true", help="no per-song progress lines")
-    args = parser.parse_args(argv)
-    try:
-        report = build_pjs(args.root, args.out, seed=args.seed, progress=not args.quiet)
-    except SongbridgeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(report.summary())
-    return 0
 
 
 if __name__ == "__main__":
