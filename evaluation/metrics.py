@@ -38,22 +38,22 @@ def rms_matched(reference: Audio, estimate: Audio) -> Audio:
 
 
 def _lsd_magnitudes(reference: Audio, estimate: Audio) -> tuple[np.ndarray, np.ndarray]:
-    """Band magnitudes of the reference and of the RMS-matched estimate over the reference's frames: the
-    estimate is cut to the reference's length, and a missing tail counts as silence (so a truncated
-    output is penalised, not rewarded)."""
-    estimate = rms_matched(reference, estimate)
+    """Band magnitudes of the reference and of the estimate over the reference's frames: the estimate is
+    cut to the reference's length, RMS-matched to the part of the reference it covers (so a tail past the
+    reference's end cannot move its level), and a missing tail counts as silence (so a truncated output
+    is penalised, not rewarded)."""
     rate = LSD_STFT.sample_rate
     ref_samples = features.to_rate(reference, rate).samples
     est_samples = features.to_rate(estimate, rate).samples[: len(ref_samples)]
+    est_samples = rms_matched(Audio(ref_samples[: len(est_samples)], rate), Audio(est_samples, rate)).samples
     est_samples = np.pad(est_samples, (0, len(ref_samples) - len(est_samples)))
 
     def band(samples: np.ndarray) -> np.ndarray:
         return np.abs(features.stft(samples, LSD_STFT)[LSD_BINS]).astype(np.float64)  # |S|, no floor
 
-    ref, est = band(ref_samples), band(est_samples)
-    if ref.shape[1] == 0:
-        raise ValueError("LSD needs a reference of at least one frame")
-    return ref, est
+    if not len(ref_samples):
+        raise ValueError("LSD needs a reference with at least one sample")
+    return band(ref_samples), band(est_samples)
 
 
 def lsd_from_magnitudes(*, reference: np.ndarray, estimate: np.ndarray, variant: str = "icassp") -> float:

@@ -217,13 +217,17 @@ def parse_note_text(text: str, *, name: str = "note text") -> Melody:
 
 def to_note_text(melody: Melody) -> str:
     """The melody's notes as note text (``MIDI:seconds`` tokens, ``r:seconds`` rests) that
-    :func:`parse_note_text` reads back to the same notes (to a millisecond)."""
-    tokens, t = [], 0.0
+    :func:`parse_note_text` reads back to the same notes (each onset to a millisecond: durations are
+    differences of rounded onsets, so rounding does not accumulate)."""
+    tokens, written = [], 0.0  # the time the tokens so far add up to, in whole milliseconds
     for note in melody.notes:
-        if note.onset > t + 5e-4:
-            tokens.append(f"r:{note.onset - t:.3f}")
-        tokens.append(f"{'r' if note.midi is None else note.midi}:{note.duration:.3f}")
-        t = note.end
+        onset, end = round(note.onset, 3), round(note.end, 3)
+        if onset > written + 5e-4:
+            tokens.append(f"r:{onset - written:.3f}")
+            written = onset
+        if end - written > 5e-4:
+            tokens.append(f"{'r' if note.midi is None else note.midi}:{end - written:.3f}")
+            written = end
     return " ".join(tokens)
 
 

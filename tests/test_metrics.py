@@ -240,3 +240,10 @@ def test_intonation_tells_a_sung_tune_from_speech_and_refuses_too_few_voiced_fra
     tone = intonation(F0Track(times, tune))
     assert tone.range_st > 10 and tone.slope_st_per_s > 2
     assert np.isnan(intonation(F0Track(times[:9], tune[:9])).range_st)
+
+
+def test_lsd_level_is_measured_on_what_is_scored_so_a_tail_past_the_reference_changes_nothing():
+    tone = sung_tone()
+    with_tail = Audio(np.concatenate([tone.samples, np.zeros(len(tone.samples), np.float32)]), SR)
+    for lsd in (lsd_icassp, lsd_db):  # measured on the whole output the level was 3 dB off: LSD ≈ 3
+        assert lsd(tone, with_tail) < 0.5  # the resampler's edge at the cut, nothing more

@@ -171,3 +171,12 @@ def test_the_tab_reads_a_reference_exactly_or_as_notes_and_its_notes_round_trip_
     again = parse_note_text(to_note_text(as_notes))
     assert [n.midi for n in again.notes] == [n.midi for n in as_notes.notes]
     assert [round(n.onset, 3) for n in again.notes] == [round(n.onset, 3) for n in as_notes.notes]
+
+
+def test_note_text_of_many_short_notes_does_not_drift():
+    from models.melody import to_note_text
+
+    hop = 256 / 22050  # notes read from a recording sit on the 11.6 ms frame grid
+    notes = tuple(Note(60 + i % 5 if i % 7 else None, i * 3 * hop, 3 * hop) for i in range(200))
+    again = parse_note_text(to_note_text(Melody(notes)))
+    assert max(abs(a.onset - b.onset) for a, b in zip(again.notes, notes, strict=True)) < 1e-3

@@ -174,9 +174,9 @@ def external_items(root: str) -> tuple[list[Item], list[str], list[str]]:
         text_path = os.path.join(context, "text.txt")
         try:
             notes = _melody(context)
-        except SongbridgeError as error:
-            problems.append(f"item {item_id}: its melody in {context} could not be read ({error}).")
-            notes = []
+        except SongbridgeError as error:  # without it the item would pass for singing→speech: leave it out
+            problems.append(f"item {item_id}: its melody in {context} could not be read ({error}); left out.")
+            continue
         source = _try_load(source_path, "the source", item_id, problems)
         if source is None and not os.path.isfile(source_path):
             problems.append(f"item {item_id}: no {source_path}; speaker similarity is not scored.")

@@ -51,7 +51,11 @@ def standard_rtf(system: System, items: list[Item], runs: int) -> float:
         return math.nan
     for item in items:
         if _usable(item, system):
-            return measure_rtf(run=lambda item=item: system.standard(item), runs=runs)
+            try:
+                return measure_rtf(run=lambda item=item: system.standard(item), runs=runs)
+            except Exception as error:  # a timing that cannot run must not lose the scored table
+                print(f"RTF of {system.name} not measured: {error!r}", file=sys.stderr)
+                return math.nan
     return math.nan
 
 
@@ -79,8 +83,15 @@ def run_set(
                     row = _row(set_name, system.name, system.kind, system.task, item, output, seconds)
                     if system.kind != "converter":
                         row["rtf_item"] = math.nan  # reference rows are not systems being timed
+                    given = item.reference_melody() if system.melody_source == "reference" else None
                     row.update(
-                        score(task=system.task, output=output, item=item, phone_recognizer=phone_recognizer)
+                        score(
+                            task=system.task,
+                            output=output,
+                            item=item,
+                            phone_recognizer=phone_recognizer,
+                            given_melody=given,
+                        )
                     )
                     rows.append(row)
                 bar.update()

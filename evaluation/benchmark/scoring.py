@@ -14,6 +14,7 @@ from evaluation.speaker import cosine, speaker_embedding
 from models.base import Task
 from models.features import Audio
 from models.forced_align import dictionary_phones
+from models.melody import Melody
 
 #: CSV columns of the measures, in the order of the tables
 METRICS = (
@@ -58,7 +59,14 @@ def known_phones(item: Item) -> list[str] | None:
     return item.cached("dictionary phones", lambda: dictionary_phones(item.text))
 
 
-def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecognizer | None = None) -> dict:
+def score(
+    *,
+    task: Task,
+    output: Audio,
+    item: Item,
+    phone_recognizer: PhoneRecognizer | None = None,
+    given_melody: Melody | None = None,
+) -> dict:
     """The measures of ``output`` for ``item`` (NaN where they do not apply).
 
     Against the true target when there is one: ``lsd_icassp``, ``lsd_db`` (both RMS-matched, over the
@@ -70,8 +78,9 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
     (models/ppg), ``per`` against :func:`known_phones`. Always: ``speaker_sim`` of output and input
     (Resemblyzer) and ``dnsmos``/``dnsmos_sig`` (DNSMOS P.835 OVRL/SIG, reference-free). Singing→speech:
     the intonation's range and declination (``f0_range_st``, ``f0_slope_st_s``; compare with the true
-    speech's ceiling row). What depends only on the item (the reference's mel-cepstra and F0, the
-    input's embedding) is computed once per item.
+    speech's ceiling row). ``rpa_contour``: against the recorded contour a converter was given
+    (``given_melody``, a melody read from a recording). What depends only on the item (the reference's
+    mel-cepstra and F0, the input's embedding) is computed once per item.
     """
     row = dict.fromkeys(METRICS, math.nan)
     if len(output.samples) < output.sr // 20 or not np.any(output.samples):
@@ -85,7 +94,7 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
             reference=reference_cepstra, estimate=metrics.mel_cepstrum(output)
         )
     if task == Task.SPEECH_TO_SINGING:
-        row.update(_pitch(output, item, reference))
+        row.update(_pitch(output, item, reference, given_melody))
     if task == Task.SINGING_TO_SPEECH:
         tone = metrics.intonation(metrics.pitch_track(output))
         row.update(f0_range_st=tone.range_st, f0_slope_st_s=tone.slope_st_per_s)
@@ -106,7 +115,7 @@ def score(*, task: Task, output: Audio, item: Item, phone_recognizer: PhoneRecog
     return row
 
 
-def _pitch(output: Audio, item: Item, reference: Audio | None) -> dict:
+def _pitch(output: Audio, item: Item, reference: Audio | None, given: Melody | None) -> dict:
     """Pitch columns of a speech→singing output: against the true singing (primary) and the notes."""
     track = metrics.pitch_track(output)
     row = {}
@@ -114,7 +123,6 @@ def _pitch(output: Audio, item: Item, reference: Audio | None) -> dict:
         by_notes = metrics.pitch_scores(estimate=track, notes=item.notes)
         row.update(rpa_notes=by_notes.rpa, rca_notes=by_notes.rca)
         row.update(f0_rmse_cents=by_notes.f0_rmse_cents, vde=by_notes.vde)
-    given = item.cache.get("reference melody")
     if given is not None and given.follows_contour:  # the converter sang a recording's contour
         row["rpa_contour"] = metrics.given_contour_scores(estimate=track, melody=given).rpa
     if reference is not None:

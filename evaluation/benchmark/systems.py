@@ -32,6 +32,8 @@ class System:
     produce: Callable[[Item], Audio | None]
     #: the same work on the standard RTF input built from an item; None: no RTF (floors)
     standard: Callable[[Item], Audio] | None = None
+    #: what a speech→singing converter row sings: the item's notes or its singing as a reference recording
+    melody_source: str = "notes"
 
 
 def parse_settings(pairs: list[str]) -> dict[str, dict[str, str]]:
@@ -126,7 +128,7 @@ def _converter(
             return registry.get(name).convert(speech, melody=standard_melody(), options=options).audio
         return registry.get(name).convert(tiled(item.singing, INPUT_SECONDS), options=options).audio
 
-    return System(label or name, "converter", task, produce, standard)
+    return System(label or name, "converter", task, produce, standard, melody_source=melody_source)
 
 
 def reference_systems(task: Task, vocoder_names: list[str]) -> list[System]:

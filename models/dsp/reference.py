@@ -130,16 +130,16 @@ def contour_f0(melody: Melody, tied, n_frames: int, expression: np.ndarray | Non
 
 
 def bridge_gaps(hz: np.ndarray, max_frames: int, *, within: tuple[int, int] | None = None) -> np.ndarray:
-    """Unvoiced runs of at most ``max_frames`` between two voiced frames (only inside ``within`` when
-    given) filled by log-linear interpolation of their voiced neighbours."""
+    """Unvoiced runs of at most ``max_frames`` between two voiced frames (only those overlapping the frame
+    span ``within`` when given) filled by log-linear interpolation of their voiced neighbours."""
     out = hz.copy()
     voiced = np.flatnonzero(out > 0)
     for left, right in itertools.pairwise(voiced):
         gap = right - left - 1
         if gap <= 0 or gap > max_frames:
             continue
-        if within is not None and not (within[0] <= left + 1 and right - 1 < within[1] + 1):
-            continue
+        if within is not None and (right - 1 < within[0] or left + 1 > within[1]):
+            continue  # the gap must overlap the span (a tie ends where the next note's consonants start)
         fraction = np.arange(1, gap + 1) / (gap + 1)
         out[left + 1 : right] = np.exp(np.log(out[left]) * (1 - fraction) + np.log(out[right]) * fraction)
     return out
