@@ -246,8 +246,10 @@ class WorldSpeechToSinging:
                 # Silent: gaps between syllables, and rests inside a held vowel; consonants sound even in a rest.
                 silent = _spans_to_mask(timing.silent, n_frames) | ((target_hz == 0) & ~consonant)
                 warped.f0 = np.where(vowel | source_voiced, _hold_nonzero(target_hz), 0.0)
-            # a held vowel frame WORLD called unvoiced: make it periodic (the guide path leaves the speech's
-            # own aperiodicity, so its unvoiced consonants stay noisy where the guide is voiced)
+            # a held vowel frame WORLD called unvoiced: make it periodic. The guide path does so wherever the
+            # guide is voiced, speech consonants mapped there included: keeping the speech's noise where it
+            # is noise-like (low-band aperiodicity ≥ 0.6) cost LSD 9.36 → 10.09 and RCA 0.866 → 0.740 on the
+            # PJS valid split, and forced alignment stayed 13/13 on the real voices either way
             forced = vowel & ~source_voiced
             warped.ap[forced] = np.minimum(warped.ap[forced], 0.05)
             warped.sp = world.boost_band(
