@@ -233,11 +233,6 @@ def _scores(est_hz: np.ndarray, ref_hz: np.ndarray, counted: np.ndarray, toleran
     return PitchScores(rpa, rca, rmse, vde)
 
 
-def _hop(track: F0Track) -> float:
-    times = np.asarray(track.times)
-    return float(times[1] - times[0]) if len(times) > 1 else features.HIFIGAN_MEL.frame_seconds
-
-
 def pitch_scores(*, estimate: F0Track, notes: Sequence, tolerance_cents: float = 50.0) -> PitchScores:
     """Pitch of a re-tracked output (ARCHITECTURE.md "Pitch accuracy of an output") against target notes
     ("RPA vs notes": used where no true singing exists).
@@ -251,7 +246,7 @@ def pitch_scores(*, estimate: F0Track, notes: Sequence, tolerance_cents: float =
     A track that ends before the melody is unvoiced from its end on (its missing frames count as misses).
     """
     notes = [n for n in as_notes(notes) if n.midi is not None]
-    hop = _hop(estimate)
+    hop = estimate.hop_s
     end = max([n.end for n in notes], default=0.0)
     n_frames = max(len(estimate.hz), int(np.ceil(end / hop)) + 1)
     times = np.arange(n_frames) * hop
@@ -280,7 +275,7 @@ def given_contour_scores(*, estimate: F0Track, melody, tolerance_cents: float = 
     """Pitch of an output against the recorded contour it was given (a melody read from a recording),
     over the middle 15–85 % of each note read from that recording where the contour is voiced: the
     onsets belong to the speech's consonants, as with notes (ARCHITECTURE.md "Pitch accuracy")."""
-    hop = _hop(estimate)
+    hop = estimate.hop_s
     given = melody.contour(hop).hz
     n = max(len(given), len(estimate.hz))
     times = np.arange(n) * hop

@@ -393,6 +393,11 @@ class F0Track:
     def voiced(self) -> np.ndarray:
         return self.hz > 0
 
+    @property
+    def hop_s(self) -> float:
+        """Seconds between frames (the HiFi-GAN mel hop for a track of fewer than two frames)."""
+        return float(self.times[1] - self.times[0]) if len(self.times) > 1 else HIFIGAN_MEL.frame_seconds
+
 
 def f0(
     audio: Audio,

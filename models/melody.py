@@ -70,7 +70,7 @@ class Melody:
     def duration(self) -> float:
         end = max((n.end for n in self.notes), default=0.0)
         if self.recorded is not None and len(self.recorded.times):
-            end = max(end, float(self.recorded.times[-1]) + _hop_of(self.recorded))
+            end = max(end, float(self.recorded.times[-1]) + self.recorded.hop_s)
         return end
 
     @property
@@ -131,10 +131,6 @@ class Melody:
         return self
 
 
-def _hop_of(track: F0Track) -> float:
-    return float(track.times[1] - track.times[0]) if len(track.times) > 1 else HIFIGAN_MEL.frame_seconds
-
-
 def _resample_contour(track: F0Track, times: np.ndarray) -> np.ndarray:
     """``track`` read at ``times``: voiced where the nearest source frame is voiced, the F0 interpolated
     in log frequency between voiced frames (so a vibrato keeps its shape at any hop)."""
@@ -142,9 +138,9 @@ def _resample_contour(track: F0Track, times: np.ndarray) -> np.ndarray:
     voiced = source_hz > 0
     if not voiced.any() or not len(times):
         return np.zeros(len(times))
-    nearest = np.clip(np.round((times - source_t[0]) / _hop_of(track)).astype(int), 0, len(source_t) - 1)
+    nearest = np.clip(np.round((times - source_t[0]) / track.hop_s).astype(int), 0, len(source_t) - 1)
     log_hz = np.interp(times, source_t[voiced], np.log(source_hz[voiced]))
-    return np.where(voiced[nearest] & (times <= source_t[-1] + _hop_of(track)), np.exp(log_hz), 0.0)
+    return np.where(voiced[nearest] & (times <= source_t[-1] + track.hop_s), np.exp(log_hz), 0.0)
 
 
 def required(melody: Melody | None) -> Melody:
@@ -320,7 +316,7 @@ def from_recording(
     from models.features import f0
 
     track = f0(audio, method="fast")
-    hop = float(track.times[1] - track.times[0]) if len(track.times) > 1 else HIFIGAN_MEL.frame_seconds
+    hop = track.hop_s
     midi = np.where(track.voiced, hz_to_midi(np.maximum(track.hz, 1e-6)), np.nan)
     min_frames = max(1, int(round(min_note_s / hop)))
     notes: list[Note] = []

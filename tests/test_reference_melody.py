@@ -57,7 +57,7 @@ def test_a_6_hz_60_cent_vibrato_of_the_reference_survives_into_the_sung_output()
     melody = from_recording(reference)
     out = WorldSpeechToSinging().convert(vowel_chain(3), melody=melody, options=NO_OCTAVE).audio
     track = pitch_track(out)
-    hop = track.times[1] - track.times[0]
+    hop = track.hop_s
     middle = (track.times > 0.6) & (track.times < 2.0)
     assert np.mean(track.hz[middle] > 0) > 0.9
     cents = 1200 * np.log2(track.hz[middle & (track.hz > 0)] / 196.0)

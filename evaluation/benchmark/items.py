@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from evaluation.metrics import as_notes
+from evaluation.metrics import as_notes, pitch_track
 from models.corpus.manifest import Pair, audio_path, manifest_path, read_manifest
 from models.errors import SongbridgeError
 from models.features import Audio, load_audio
@@ -54,6 +54,10 @@ class Item:
     @property
     def melody(self) -> Melody:
         return Melody(tuple(self.notes), name=self.id)
+
+    def singing_track(self):
+        """The accurate F0 track of the item's singing (:func:`evaluation.metrics.pitch_track`), once."""
+        return self.cached("singing F0", lambda: pitch_track(self.singing))
 
     def reference_melody(self) -> Melody:
         """The item's singing read as a reference recording (its contour kept, "follow exactly"): the true
@@ -192,15 +196,11 @@ def external_items(root: str) -> tuple[list[Item], list[str], list[str]]:
             singing_is_reference=singing_task and reference is not None,
             speech_is_reference=not singing_task and reference is not None,
         )
-        if item.singing_is_reference:
-            from evaluation.metrics import pitch_track
-
-            truth = item.cached("true singing F0", lambda reference=reference: pitch_track(reference))
-            if not truth.voiced.any():
-                problems.append(
-                    f"item {item_id}: the true target {reference_path} has no voiced frame; RCA/RPA against "
-                    "it are left empty (LSD and MCD are scored)."
-                )
+        if item.singing_is_reference and not item.singing_track().voiced.any():
+            problems.append(
+                f"item {item_id}: the true target {reference_path} has no voiced frame; RCA/RPA against "
+                "it are left empty (LSD and MCD are scored)."
+            )
         for system in systems:
             path = os.path.join(root, system, f"{item_id}.wav")
             if not os.path.isfile(path):

@@ -126,7 +126,7 @@ def _pitch(output: Audio, item: Item, reference: Audio | None, given: Melody | N
     if given is not None and given.follows_contour:  # the converter sang a recording's contour
         row["rpa_contour"] = metrics.given_contour_scores(estimate=track, melody=given).rpa
     if reference is not None:
-        truth = item.cached("true singing F0", lambda: metrics.pitch_track(reference))
+        truth = item.singing_track()  # ``reference`` is the item's singing here
         if truth.voiced.any():
             by_truth = metrics.contour_scores(estimate=track, reference=truth)
             row.update(rpa=by_truth.rpa, rca=by_truth.rca)

@@ -248,21 +248,16 @@ def loud_span(samples: np.ndarray) -> tuple[float, float]:
     return float(loud[0] * hop), float((loud[-1] + 1) * hop)
 
 
-def _mfcc(samples: np.ndarray) -> np.ndarray:
-    """(frames, 20) MFCCs 1–20 of the HiFi-GAN log mel, normalised per utterance."""
-    from scipy.fft import dct
-
-    coefficients = dct(log_mel(samples), type=2, norm="ortho", axis=0)[1:21].T
-    return (coefficients - coefficients.mean(axis=0)) / (coefficients.std(axis=0) + 1e-8)
-
-
 def derived_speech_phones(
     speech: np.ndarray, singing: np.ndarray, sung_phones: list[tuple[float, float, str]]
 ) -> list[tuple[float, float, str]]:
     """Speech phone spans carried from the song's through a DTW path between the two recordings."""
     import librosa
 
-    _, path = librosa.sequence.dtw(X=_mfcc(singing).T, Y=_mfcc(speech).T, metric="euclidean")
+    from models.dsp.guide import mfcc_frames
+
+    sung, spoken = mfcc_frames(Audio(singing, SAMPLE_RATE)), mfcc_frames(Audio(speech, SAMPLE_RATE))
+    _, path = librosa.sequence.dtw(X=sung.T, Y=spoken.T, metric="euclidean")
     path = path[::-1]  # librosa returns it end first
     hop = HIFIGAN_MEL.frame_seconds
     n_sung = int(path[-1, 0]) + 1

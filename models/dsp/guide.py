@@ -57,7 +57,8 @@ class GuideAlignment:
         return np.interp(times, self.reference_times, self.speech_times)
 
 
-def _mfcc(audio: Audio) -> np.ndarray:
+def mfcc_frames(audio: Audio) -> np.ndarray:
+    """(frames, 20) MFCCs 1–20 of the HiFi-GAN log mel, mean- and variance-normalised per recording."""
     from scipy.fft import dct
 
     mel = features.log_mel(features.to_rate(audio, HIFIGAN_MEL.sample_rate).samples)
@@ -68,7 +69,7 @@ def _mfcc(audio: Audio) -> np.ndarray:
 def _frames(audio: Audio, kind: str) -> tuple[np.ndarray, float]:
     """(frames × dims, hop seconds) of one recording."""
     if kind == "mfcc":
-        return _mfcc(audio), HOP_S
+        return mfcc_frames(audio), HOP_S
     if kind == "ppg":
         from models.ppg.recognizer import load_default
 
