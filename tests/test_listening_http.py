@@ -1,5 +1,7 @@
 """The participant and admin routes over real HTTP: listening enforced, resume, idempotence, refusals."""
 
+import hashlib
+import io
 import os
 import signal
 import subprocess
@@ -7,7 +9,9 @@ import sys
 import time
 
 import httpx
+import numpy as np
 import pytest
+import soundfile
 from fastapi import FastAPI
 
 from evaluation.listening.routes import build_router
@@ -184,7 +188,41 @@ def test_a_catch_trials_clips_have_different_urls_that_name_neither_file_nor_sys
     urls = [nxt["a"], nxt["b"], nxt["source"], nxt["melody"]]
     assert len(set(urls)) == 4 and not any(n[:-4] in u for n in names for u in urls)
     assert not any(s in u for s in SYSTEMS for u in urls)
-    assert client.get(nxt["a"]).content == client.get(nxt["b"]).content  # the same clip, two addresses
+    a, b = client.get(nxt["a"]).content, client.get(nxt["b"]).content
+    # an output against its twin: the same sound (differing by 1 LSB of dither), other bytes, one size
+    assert a != b and len(a) == len(b)
+    samples = [soundfile.read(io.BytesIO(x))[0] for x in (a, b)]
+    assert np.max(np.abs(samples[0] - samples[1])) <= 3 / 32768
+
+
+def test_no_header_or_byte_tells_a_system_or_a_catch_trial(server):
+    """Blinding (issue 22): a participant fetches every clip of every trial; every header but the size is
+    the same for all clips, no ETag or Last-Modified is sent, A and B of a trial are one size, and no
+    two clips share bytes — catch trials included. Clips of a later trial are not served early."""
+    client, clock, service = server
+    token = start(client)
+    trials = service.store.query(
+        "SELECT id, kind FROM trials WHERE participant = ? ORDER BY position", (token,)
+    )
+    assert any(t["kind"] == "catch" for t in trials)
+    later = f"/listening/api/stimulus/{trials[1]['id']}/a"
+    assert client.get(later, params={"token": token}).status_code == 404  # not yet its turn
+    headers, digests = [], []
+    for trial in trials:
+        nxt = client.get("/listening/api/state", params={"token": token}).json()["next"]
+        assert nxt["trial_id"] == trial["id"]
+        pair = [client.get(nxt[slot]) for slot in ("a", "b")]
+        assert pair[0].headers["content-length"] == pair[1].headers["content-length"]
+        for response in pair:
+            assert response.status_code == 200
+            assert "etag" not in response.headers and "last-modified" not in response.headers
+            headers.append({k: v for k, v in response.headers.items() if k not in ("content-length", "date")})
+            digests.append(hashlib.sha256(response.content).hexdigest())
+        listen(client, clock, token, trial["id"])
+        assert answer(client, token, trial["id"]).json()["stored"]
+    assert all(h == headers[0] for h in headers)
+    for k in range(0, len(digests), 2):  # no trial's A and B share bytes, catch trials included
+        assert digests[k] != digests[k + 1]
 
 
 def event(client, token, trial, slot="A", kind="play"):

@@ -26,6 +26,14 @@ from evaluation.listening.ratelimit import ANSWER_RATE, EVENT_RATE, Rate, RateLi
 from evaluation.listening.service import API, ListeningError, ListeningService
 
 
+class BlindFileResponse(FileResponse):
+    """A clip without ``ETag`` or ``Last-Modified``: Starlette derives both from the file's modification
+    time, and a script that recovers those times learns the order the clips were written (blinding)."""
+
+    def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        self.headers.setdefault("content-length", str(stat_result.st_size))
+
+
 def admin_token() -> str | None:
     return os.environ.get("SONGBRIDGE_ADMIN_TOKEN") or None
 
@@ -124,7 +132,9 @@ def build_router(
             token=request.query_params.get("token", ""), trial_id=request.path_params["trial_id"],
             slot=request.path_params["slot"],
         )  # fmt: skip
-        return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
+        return BlindFileResponse(
+            path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"}
+        )
 
     def admin_studies(request: Request, body):
         from evaluation.listening.export import studies

@@ -41,6 +41,15 @@ def _forbidden() -> ListeningError:
     return ListeningError("This trial is not assigned to you.", 403)
 
 
+def _clip_b(names: dict[tuple, str], t) -> str | None:
+    """Clip B of a planned trial: a catch trial's twin of its clip A (same audio, other bytes; a study
+    imported before twins existed plays the one file twice)."""
+    if not t.system_b:
+        return None
+    output = names[("output", t.item, t.system_b)]
+    return names.get(("twin", t.item, t.system_b), output) if t.kind == "catch" else output
+
+
 def _trial_id(value) -> int:
     """A trial id as SQLite can bind it; anything else (text, 1e400, 2**70) is a 422, not a 500."""
     try:
@@ -178,7 +187,7 @@ class ListeningService:
                     t.system_a,
                     t.system_b,
                     names[(kind_a, t.item, t.system_a)],
-                    names[("output", t.item, t.system_b)] if t.system_b else None,
+                    _clip_b(names, t),
                     names.get(("source", t.item, None)),
                     names.get(("melody", t.item, None)),
                     t.expected,
@@ -345,10 +354,14 @@ class ListeningService:
             column = None
         if column is None:
             raise ListeningError("No such clip.", 404)
+        # only the current (next unanswered) trial's clips: fetching all of a plan's clips at once
+        # would let a script compare every clip it will hear
         rows = self.store.query(
-            f"SELECT {column} AS name, study_id FROM trials WHERE id = ? AND participant = ?",
-            (trial_id, token),
+            f"SELECT id, {column} AS name, study_id FROM trials t WHERE participant = ? "
+            "AND NOT EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) ORDER BY position LIMIT 1",
+            (token,),
         )
+        rows = [r for r in rows if r["id"] == trial_id]
         if not rows or not STIMULUS_NAME.match(str(rows[0]["name"])):
             raise ListeningError("No such clip.", 404)
         path = os.path.join(self.store.stimuli_dir(rows[0]["study_id"]), rows[0]["name"])

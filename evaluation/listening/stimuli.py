@@ -3,7 +3,12 @@
 ``ROOT/<system>/<item>.wav`` are the outputs, ``ROOT/_reference/<item>.wav`` the true targets and
 ``ROOT/_context/<item>/source.wav`` with ``melody.{wav,mid,txt}`` what the listener hears as context.
 Every clip is resampled to the study's rate, loudness-matched (BS.1770 through pyloudnorm) and
-written under a random name, so neither the URL nor the file reveals its system.
+written under a random name, so neither the URL nor the file reveals its system. Blinding goes further
+(a participant's browser sees URLs, headers and bytes): the clips a listener compares — every system's
+output of one item, its MOS anchor and the catch trials' twins — are padded to one length, so their
+sizes are equal; each gets its own inaudible dither (1 LSB), so no two clips share bytes and a catch
+trial's two clips (an output and its twin) differ like any other pair; the files are written in a random
+order and all stamped with one modification time, so no file time tells the order systems were written.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 
 import numpy as np
 import soundfile
@@ -151,28 +157,61 @@ def import_stimuli(*, study: Study, out_dir: str) -> list[dict]:
         if study.type == "mos":
             first = clips[("output", study.systems[0])]
             clips[("anchor", "_anchor")] = degrade(samples=first, sr=sr, seed=study.seed)
-        for (kind, system), samples in clips.items():
+        if study.type == "preference":  # a catch trial plays an output against its twin
+            clips.update({("twin", system): clips[("output", system)] for system in study.systems})
+        _pad_compared(clips)
+        for kind, system in secrets.SystemRandom().sample(list(clips), len(clips)):  # in no telling order
+            samples = clips[(kind, system)]
             # The melody's reference tone stays soft: 6 LU under the voices it guides.
             target = study.loudness_lufs - (6.0 if kind == "melody" else 0.0)
             try:
                 matched, lufs = match_loudness(samples=samples, sr=sr, target_lufs=target)
             except StudyError as error:
                 raise StudyError(f"{paths.get((kind, system), 'the MOS anchor')}: {error}") from None
-            name = secrets.token_hex(8) + ".wav"  # random: the name carries nothing about the system
-            path = os.path.join(out_dir, name)
-            soundfile.write(path, matched, sr, subtype="PCM_16")
-            with open(path, "rb") as f:
-                digest = hashlib.sha256(f.read()).hexdigest()
             rows.append(
-                {
-                    "name": name,
-                    "study_id": study.id,
-                    "item": item,
-                    "system": system or None,
-                    "kind": kind,
-                    "duration": len(matched) / sr,
-                    "lufs": lufs,
-                    "sha256": digest,
-                }
+                _write_clip(
+                    matched, sr, out_dir, study=study.id, item=item, kind=kind, system=system, lufs=lufs
+                )
             )
+    _blind_files(out_dir, rows)
+    return rows
+
+
+#: the clips a listener compares with each other (the context clips play another role)
+COMPARED = ("output", "twin", "anchor", "reference")
+
+
+def _pad_compared(clips: dict[tuple[str, str], np.ndarray]) -> None:
+    """Pad the compared clips of one item with silence to the longest, so their files are one size."""
+    compared = [key for key in clips if key[0] in COMPARED]
+    longest = max((len(clips[key]) for key in compared), default=0)
+    for key in compared:
+        clips[key] = np.pad(clips[key], (0, longest - len(clips[key])))
+
+
+def _write_clip(
+    samples: np.ndarray, sr: int, out_dir: str, *, study: str, item: str, kind: str, system: str, lufs: float
+):
+    """Write one clip under a random name with its own inaudible dither (TPDF, ±1 LSB of 16 bits): two
+    clips of the same audio (an output and its catch twin) never share bytes. Returns its stimulus row."""
+    rng = np.random.default_rng()
+    lsb = 1.0 / 32768
+    dithered = samples + (rng.random(len(samples)) - rng.random(len(samples))) * lsb
+    name = secrets.token_hex(8) + ".wav"  # random: the name carries nothing about the system
+    path = os.path.join(out_dir, name)
+    soundfile.write(path, np.clip(dithered, -1.0, 1.0), sr, subtype="PCM_16")
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return {
+        "name": name, "study_id": study, "item": item, "system": system or None, "kind": kind,
+        "duration": len(samples) / sr, "lufs": lufs, "sha256": digest,
+    }  # fmt: skip
+
+
+def _blind_files(out_dir: str, rows: list[dict]) -> None:
+    """One modification time for every clip of the import (a file's time would tell the order the
+    systems were written in)."""
+    stamp = int(time.time())
+    for row in rows:
+        os.utime(os.path.join(out_dir, row["name"]), (stamp, stamp))
     return rows
