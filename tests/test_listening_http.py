@@ -353,3 +353,23 @@ def test_every_acknowledged_answer_survives_sigkill(tmp_path):
     store = Store(root=data)  # runs the integrity check
     stored = {r["trial_id"] for r in store.query("SELECT DISTINCT trial_id FROM answers")}
     assert set(acknowledged) <= stored
+
+
+def test_a_flood_of_play_reports_is_capped_and_the_answer_check_stays_linear(server):
+    """Quadratic-lock attack (issue 22): one link floods its current trial with reports. The store keeps
+    at most MAX_EVENTS_PER_TRIAL of them (the rest get 429), and the listening check still passes."""
+    from evaluation.listening.service import MAX_EVENTS_PER_TRIAL
+
+    client, clock, service = server
+    token = start(client)
+    trial = client.get("/listening/api/state", params={"token": token}).json()["next"]["trial_id"]
+    for _ in range(MAX_EVENTS_PER_TRIAL // 2 - 2):  # room left for the 4 honest reports
+        service.event(token=token, trial_id=trial, slot="A", event="ended")  # ended before any play
+        service.event(token=token, trial_id=trial, slot="B", event="ended")
+    listen(client, clock, token, trial)  # the honest plays come last
+    refused = event(client, token, trial)
+    assert refused.status_code == 429 and "please answer" in refused.json()["error"]
+    stored = service.store.query("SELECT COUNT(*) AS n FROM play_events WHERE trial_id = ?", (trial,))
+    assert stored[0]["n"] == MAX_EVENTS_PER_TRIAL
+    # the ended reports that came before the first play cannot count, the honest ones do
+    assert answer(client, token, trial).json()["stored"]

@@ -25,6 +25,9 @@ from models.errors import SongbridgeError
 
 STIMULUS_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 API = "/listening/api"
+#: play reports stored per trial (both clips, play and ended): an honest listener replays a clip a few
+#: times; the cap keeps a script's flood of reports from growing the answer's check
+MAX_EVENTS_PER_TRIAL = 200
 SLOTS = {"a": "stimulus_a", "b": "stimulus_b", "source": "context_source", "melody": "context_melody"}
 
 
@@ -260,17 +263,25 @@ class ListeningService:
         if slot not in ("A", "B") or event not in ("play", "ended"):
             raise ListeningError("slot must be A or B and event play or ended.", 422)
         trial_id = _trial_id(trial_id)
-        # One statement checks that this is the participant's current trial and writes: the hot path.
+        # One statement checks that this is the participant's current trial, that the trial has room for
+        # another report, and writes: the hot path.
         with self.store.transaction() as db:
             written = db.execute(
                 "INSERT INTO play_events (trial_id, participant, slot, event, at) "
                 "SELECT id, participant, ?, ?, ? FROM (SELECT id, participant FROM trials t "
                 "WHERE t.participant = ? AND NOT EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) "
-                "ORDER BY t.position LIMIT 1) WHERE id = ?",
-                [slot, event, self.clock(), str(token), trial_id],
+                "ORDER BY t.position LIMIT 1) WHERE id = ? "
+                "AND (SELECT COUNT(*) FROM play_events WHERE trial_id = ?) < ?",
+                [slot, event, self.clock(), str(token), trial_id, trial_id, MAX_EVENTS_PER_TRIAL],
             ).rowcount
         if written != 1:
             self._trial(str(token), trial_id)  # someone else's trial: 403
+            stored = self.store.query("SELECT COUNT(*) AS n FROM play_events WHERE trial_id = ?", (trial_id,))
+            if stored[0]["n"] >= MAX_EVENTS_PER_TRIAL:
+                raise ListeningError(
+                    f"This trial's clips have been played {MAX_EVENTS_PER_TRIAL // 2} times; please answer it.",
+                    429,
+                )
             raise ListeningError("This is not your current trial. Reload the page to continue.", 409)
 
     def answer(self, *, token: str, trial_id: int, values: dict) -> dict:
@@ -286,23 +297,25 @@ class ListeningService:
             if values.get(attribute) not in allowed:
                 raise ListeningError(f"Answer '{attribute}' with one of {', '.join(sorted(allowed))}.", 422)
         now = self.clock()
+        # The listening check reads and decides outside the store's lock (every listening request needs it);
+        # a report arriving meanwhile could only add evidence. Only what was played after the previous
+        # answer counts for this one.
+        since = self.store.query(
+            "SELECT MAX(a.answered_at) AS t FROM trials t JOIN answers a ON a.trial_id = t.id "
+            "WHERE t.participant = ? AND t.position < ?",
+            (token, trial["position"]),
+        )[0]["t"]
+        events = self.store.query(
+            "SELECT slot, event, at FROM play_events WHERE trial_id = ? AND at >= ?",
+            (trial["id"], since if since is not None else float("-inf")),
+        )
+        first_play = self._check_listened(
+            trial, events, now, slots=("A", "B") if trial["stimulus_b"] else ("A",)
+        )
+        first = min(first_play, key=first_play.get)
         with self.store.transaction() as db:
             if db.execute("SELECT 1 FROM answers WHERE trial_id = ? LIMIT 1", [trial["id"]]).fetchone():
                 return {"stored": False, "duplicate": True}
-            # Only what was played after the previous answer counts for this one.
-            since = db.execute(
-                "SELECT MAX(a.answered_at) FROM trials t JOIN answers a ON a.trial_id = t.id "
-                "WHERE t.participant = ? AND t.position < ?",
-                [token, trial["position"]],
-            ).fetchone()[0]
-            events = db.execute(
-                "SELECT slot, event, at FROM play_events WHERE trial_id = ? AND at >= ? ORDER BY at",
-                [trial["id"], since if since is not None else float("-inf")],
-            ).fetchall()
-            first_play = self._check_listened(
-                trial, events, now, slots=("A", "B") if trial["stimulus_b"] else ("A",)
-            )
-            first = min(first_play, key=first_play.get)
             head = (trial["id"], token, p["study_id"], cfg["hash"])
             shown = (trial["system_a"], trial["system_b"], first, now, now - min(first_play.values()))
             db.conn.executemany(
@@ -324,24 +337,25 @@ class ListeningService:
         return {"stored": True, "duplicate": False, "left": left, "code": code}
 
     @staticmethod
-    def _check_listened(trial: dict, events: list, now: float, *, slots: tuple[str, ...]) -> dict[str, float]:
-        """Each slot needs a play and, after it, an ``ended`` no sooner than the clip's duration allows."""
+    def _check_listened(
+        trial: dict, events: list[dict], now: float, *, slots: tuple[str, ...]
+    ) -> dict[str, float]:
+        """Each slot needs a play and, after it, an ``ended`` no sooner than the clip's duration allows.
+        Linear in the reports: the first play and the last ``ended`` of a slot decide (they are the pair
+        farthest apart)."""
         first_play: dict[str, float] = {}
         for slot in slots:
             duration = trial["dur_a"] if slot == "A" else trial["dur_b"]
             # Jitter tolerance: the play report can reach us a little later than the ended report does.
             slack = min(0.1, 0.05 * duration)
-            plays = [at for s, e, at in events if s == slot and e == "play"]
+            plays = [e["at"] for e in events if e["slot"] == slot and e["event"] == "play"]
             if not plays:
                 raise ListeningError(f"Please play clip {slot} to the end before answering.", 409)
-            ok = any(
-                e == "ended" and s == slot and at - p >= duration - slack
-                for p in plays
-                for s, e, at in events
-            )
-            if not ok or now - plays[0] < duration - slack:
+            ends = [e["at"] for e in events if e["slot"] == slot and e["event"] == "ended"]
+            start = min(plays)
+            if not ends or max(ends) - start < duration - slack or now - start < duration - slack:
                 raise ListeningError(f"Please listen to clip {slot} to the end before answering.", 409)
-            first_play[slot] = plays[0]
+            first_play[slot] = start
         return first_play
 
     def stimulus_path(self, *, token: str, trial_id, slot: str) -> str:
