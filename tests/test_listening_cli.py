@@ -24,8 +24,14 @@ def test_init_imports_matched_opaque_stimuli_and_the_other_commands_run(tmp_path
     assert "Study 'demo' ready" in capsys.readouterr().out
     store = Store(root=data)
     rows = list(store.db["stimuli"].rows)
-    assert len(rows) == len(ITEMS) * (len(SYSTEMS) + 3)  # outputs, reference, source, melody per item
-    assert {r["kind"] for r in rows} == {"output", "reference", "source", "melody"}
+    # per item: each system's output and its catch-trial twin, the reference, the source and the melody
+    assert len(rows) == len(ITEMS) * (2 * len(SYSTEMS) + 3)
+    assert {r["kind"] for r in rows} == {"output", "twin", "reference", "source", "melody"}
+    for item in ITEMS:  # the clips a listener compares are one size
+        compared = {
+            r["duration"] for r in rows if r["item"] == item and r["kind"] in ("output", "twin", "reference")
+        }
+        assert len(compared) == 1
     files = os.listdir(store.stimuli_dir("demo"))
     assert sorted(files) == sorted(r["name"] for r in rows)
     assert not any(s.lower() in name.lower() or i in name for name in files for s in SYSTEMS for i in ITEMS)

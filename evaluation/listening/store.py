@@ -10,6 +10,7 @@ is stored in the file, so ``init`` or ``status`` never flip a live database) and
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,9 @@ from models.errors import SongbridgeError
 
 JOURNAL_MODES = ("WAL", "DELETE")
 DB_NAME = "listening.sqlite"
+#: PRAGMA user_version of the current schema; :meth:`Store._migrate` brings older databases up to it
+SCHEMA_VERSION = 1
+TABLES = ("studies", "stimuli", "participants", "trials", "answers", "play_events", "meta")
 
 
 class StoreError(SongbridgeError, RuntimeError):
@@ -52,7 +56,12 @@ class Store:
         os.makedirs(self.root, exist_ok=True)
         self.path = os.path.join(self.root, DB_NAME)
         configured = mode or journal_mode()
-        if configured is None and not (os.path.isfile(self.path) and os.path.getsize(self.path)):
+        if os.path.isfile(self.path) and os.path.getsize(self.path) == 0:
+            raise StoreError(
+                f"{self.path} is empty (0 bytes): a damaged or unfinished copy, not a database. Restore the "
+                "latest backup, or delete the file to start a new, empty database."
+            )
+        if configured is None and not os.path.isfile(self.path):
             configured = "WAL"  # a new database
         if configured is not None and configured.upper() not in JOURNAL_MODES:
             raise StoreError(f"journal mode {configured} is not one of {', '.join(JOURNAL_MODES)}.")
@@ -119,7 +128,20 @@ class Store:
     def _schema(self) -> None:
         db = self.db
         with self.lock:
-            if "studies" in db.table_names():
+            names = set(db.table_names())
+            if names and not names & set(TABLES):
+                raise StoreError(
+                    f"{self.path} is another program's database (tables: {', '.join(sorted(names)[:5])}). "
+                    "Point SONGBRIDGE_DATA_DIR (or --data-dir) at a folder of its own."
+                )
+            if names:
+                self._migrate()
+                missing = [t for t in TABLES if t not in set(db.table_names())]
+                if missing:
+                    raise StoreError(
+                        f"{self.path} lacks the table(s) {', '.join(missing)}: it was damaged or edited by "
+                        "hand. Restore the latest backup (python -m evaluation.listening backup makes them)."
+                    )
                 return
             db["studies"].create(
                 {
@@ -160,6 +182,8 @@ class Store:
                     "profile": str,
                     "completed_at": float,
                     "code": str,
+                    "address": str,  # a keyed hash of the network address, never the address itself
+                    "external_id": str,  # a recruiting platform's participant id (PROLIFIC_PID …), if any
                 },
                 pk="token",
                 foreign_keys=[("study_id", "studies", "id")],
@@ -222,6 +246,49 @@ class Store:
             db["play_events"].create_index(["trial_id", "slot"])
             db["participants"].create_index(["study_id", "seq"])
             db["stimuli"].create_index(["study_id", "item", "system"])
+            self._version_1_indexes()
+            db["meta"].create({"key": str, "value": str}, pk="key")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _version_1_indexes(self) -> None:
+        self.db["participants"].create_index(["study_id", "address", "created_at"], if_not_exists=True)
+        self.db.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS participants_external ON participants (study_id, external_id) "
+            "WHERE external_id IS NOT NULL"
+        )
+
+    def _migrate(self) -> None:
+        """Bring a database of an older schema up to :data:`SCHEMA_VERSION` (columns are only added)."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer Songbridge (schema {version}; this one knows "
+                f"{SCHEMA_VERSION}). Update Songbridge before opening it."
+            )
+        if version < 1 and {"participants"} <= set(self.db.table_names()):
+            columns = {c.name for c in self.db["participants"].columns}
+            with self.transaction() as db:
+                for column in ("address", "external_id"):
+                    if column not in columns:
+                        db.execute(f"ALTER TABLE participants ADD COLUMN {column} TEXT")
+                if "meta" not in db.table_names():
+                    db["meta"].create({"key": str, "value": str}, pk="key")
+                self._version_1_indexes()
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def address_key(self) -> bytes:
+        """The secret that keys the address hashes (made once per database): a stored hash cannot be
+        turned back into an address by hashing every address there is."""
+        with self.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'address_key'").fetchone()
+            if row:
+                return bytes.fromhex(row[0])
+            key = secrets.token_bytes(32)
+            with self.transaction() as db:
+                db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('address_key', ?)", [key.hex()])
+                return bytes.fromhex(
+                    db.execute("SELECT value FROM meta WHERE key = 'address_key'").fetchone()[0]
+                )
 
     def backup(self, *, dest: str) -> str:
         """A consistent copy through SQLite's online backup API (safe while the app writes)."""
