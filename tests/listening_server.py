@@ -48,6 +48,7 @@ def make_study(root, *, study_id="demo", kind="preference", seconds=1.0, trials=
     study = write_study(
         path=str(root / f"{study_id}.yaml"), folder=folder, study_id=study_id, kind=kind, systems=SYSTEMS,
         items=ITEMS, trials=trials, catch_rate=catch_rate,
+        participants={"per_address_per_hour": 1000},  # every test participant comes from 127.0.0.1
     )  # fmt: skip
     data = str(root / "data")
     assert main(["--data-dir", data, "init", study]) == 0

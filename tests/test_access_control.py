@@ -184,7 +184,7 @@ def test_every_admin_route_and_event_refuses_a_missing_or_wrong_token(site):
 def test_participant_routes_never_show_another_participant_a_result_or_a_system(site):
     http, alice, bob_trial = site["http"], site["alice"], site["bob_trial"]
     state = http.get("/listening/api/state", params={"token": alice}).json()
-    assert set(state) == {"study", "consented", "total", "answered", "next", "code"}
+    assert set(state) == {"study", "consented", "total", "answered", "next", "code", "completion_url"}
     assert_no_secret(site, json.dumps(state).replace(alice, ""), "state")
     assert (
         set(state["next"]) == {"trial_id", "practice", "a", "b", "source", "melody"}

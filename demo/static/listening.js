@@ -31,7 +31,10 @@
 
   async function load() {
     try {
-      if (!token) remember((await call("/session", { study })).token);
+      if (!token) {  // the link's other parameters may carry a recruiting platform's id (PROLIFIC_PID …)
+        const linkParams = Object.fromEntries([...params].filter(([k]) => !["study", "p", "restarted"].includes(k)).slice(0, 20));
+        remember((await call("/session", { study, params: linkParams })).token);
+      }
       render(await call("/state?token=" + encodeURIComponent(token)));
     } catch (e) {
       if (e.status === 403 && !params.get("restarted")) {  // a stale token: start afresh once
@@ -51,6 +54,10 @@
     if (!state.next) {
       root.innerHTML = `<h3>Thank you!</h3><p>All ${state.total} trials are done. Your completion code is</p>
         <p class="sb-code">${esc(state.code)}</p>`;
+      if (state.completion_url) {  // back to the recruiting platform, which records the completion
+        root.insertAdjacentHTML("beforeend", `<p><a class="sb-complete" href="${esc(state.completion_url)}">Return to the study platform</a> (you will be taken there in 5 seconds).</p>`);
+        setTimeout(() => { window.location.href = state.completion_url; }, 5000);
+      }
       return;
     }
     trial(s, state);

@@ -34,6 +34,26 @@ class BlindFileResponse(FileResponse):
         self.headers.setdefault("content-length", str(stat_result.st_size))
 
 
+def proxy_hops() -> int:
+    """SONGBRIDGE_PROXY_HOPS: how many proxies in front of the app append to X-Forwarded-For (1 on a
+    Hugging Face Space, 0 elsewhere by default). Only those entries are trusted: a client writes the rest."""
+    default = "1" if os.environ.get("SPACE_ID") else "0"
+    try:
+        return max(0, int(os.environ.get("SONGBRIDGE_PROXY_HOPS", default)))
+    except ValueError:
+        return int(default)
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's network address: the entry the nearest trusted proxy appended to X-Forwarded-For,
+    else the connection's peer."""
+    hops = proxy_hops()
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+    if hops and forwarded:
+        return forwarded[-min(hops, len(forwarded))]
+    return request.client.host if request.client else None
+
+
 def admin_token() -> str | None:
     return os.environ.get("SONGBRIDGE_ADMIN_TOKEN") or None
 
@@ -101,7 +121,12 @@ def build_router(
 
     def session(request: Request, body):
         body = _json(body)
-        return {"token": service.start(study_id=str(body.get("study", "")))}
+        params = body.get("params") if isinstance(body.get("params"), dict) else {}
+        return {
+            "token": service.start(
+                study_id=str(body.get("study", "")), address=client_address(request), params=params
+            )
+        }
 
     def state(request: Request, body):
         return service.state(token=request.query_params.get("token", ""))

@@ -11,6 +11,8 @@ again stores nothing).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -20,7 +22,7 @@ from collections.abc import Callable
 
 from evaluation.listening.assign import plan_listener
 from evaluation.listening.store import Store
-from evaluation.listening.study import Study
+from evaluation.listening.study import DEFAULT_PARTICIPANTS, Study
 from models.errors import SongbridgeError
 
 STIMULUS_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
@@ -53,6 +55,19 @@ def _clip_b(names: dict[tuple, str], t) -> str | None:
     return names.get(("twin", t.item, t.system_b), output) if t.kind == "catch" else output
 
 
+def _external_id(value) -> str | None:
+    """A recruiting platform's participant id as given in the link, or None when absent or not an id."""
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    return text if 0 < len(text) <= 128 and text.isprintable() else None
+
+
+def _completion_url(rules: dict, code: str | None) -> str | None:
+    """Where a participant who finished goes next (the recruiting platform), with their code filled in."""
+    if not code or not rules.get("completion_url"):
+        return None
+    return rules["completion_url"].replace("{code}", code)
+
+
 def _trial_id(value) -> int:
     """A trial id as SQLite can bind it; anything else (text, 1e400, 2**70) is a 422, not a 500."""
     try:
@@ -70,6 +85,7 @@ class ListeningService:
         self.clock = clock
         self._config: dict[str, dict] = {}
         self._names: dict[str, dict[tuple, str]] = {}
+        self._address_key: bytes | None = None
 
     # -- studies ------------------------------------------------------------------------------------
     def register(self, *, study: Study, stimuli: list[dict], replace: bool = False) -> None:
@@ -78,7 +94,8 @@ class ListeningService:
             "title": study.title, "type": study.type, "attributes": study.attributes,
             "systems": list(study.systems), "items": sorted({r["item"] for r in stimuli}),
             "trials": study.trials_per_listener, "catch_rate": study.catch_rate, "seed": study.seed,
-            "screening": study.screening, "consent": study.consent, "questions": study.questions,
+            "screening": study.screening, "participants": study.participants, "consent": study.consent,
+            "questions": study.questions,
             "hash": study.hash,
         }  # fmt: skip
         n_systems = len(study.systems)
@@ -149,19 +166,56 @@ class ListeningService:
         return self._names[study_id]
 
     # -- participants -------------------------------------------------------------------------------
-    def start(self, *, study_id: str) -> str:
-        """A new participant, a token only: the trial plan comes with consent. Returns the token."""
-        self.config(study_id=study_id)
+    def start(self, *, study_id: str, address: str | None = None, params: dict | None = None) -> str:
+        """A new participant, a token only: the trial plan comes with consent. Returns the token.
+
+        ``address`` (the caller's network address) is stored only as a keyed hash, and at most the study's
+        ``participants.per_address_per_hour`` new participants come from one address in an hour. When the
+        study names an external id parameter (``PROLIFIC_PID`` …) and ``params`` (the link's query) carries
+        it, each id takes part once: the same id resumes its own session, and a finished one is refused."""
+        rules = self.participant_rules(study_id=study_id)
+        external = _external_id((params or {}).get(rules["external_id"])) if rules["external_id"] else None
+        hashed = self._address_hash(address) if address else None
         token = secrets.token_urlsafe(18)
+        now = self.clock()
         with self.store.transaction() as db:
             row = db.execute("SELECT status FROM studies WHERE id = ?", [study_id]).fetchone()
             if row[0] != "open":
                 raise ListeningError("This study is closed. Thank you for your interest.", 409)
+            if external is not None:
+                known = db.execute(
+                    "SELECT token, completed_at FROM participants WHERE study_id = ? AND external_id = ?",
+                    [study_id, external],
+                ).fetchone()
+                if known and known[1] is not None:
+                    raise ListeningError("You have already taken part in this study. Thank you!", 409)
+                if known:
+                    return known[0]  # the same person reloading or coming back: their own session
+            if hashed is not None:
+                recent = db.execute(
+                    "SELECT COUNT(*), MIN(created_at) FROM participants "
+                    "WHERE study_id = ? AND address = ? AND created_at >= ?",
+                    [study_id, hashed, now - 3600],
+                ).fetchone()
+                if recent[0] >= rules["per_address_per_hour"]:
+                    raise ListeningError(
+                        "Too many people have started this study from your network in the last hour; "
+                        "please try again later.", 429, retry_after=max(1, round(recent[1] + 3600 - now)),
+                    )  # fmt: skip
             db.execute(
-                "INSERT INTO participants (token, study_id, created_at) VALUES (?, ?, ?)",
-                [token, study_id, self.clock()],
+                "INSERT INTO participants (token, study_id, created_at, address, external_id) VALUES (?, ?, ?, ?, ?)",
+                [token, study_id, now, hashed, external],
             )
         return token
+
+    def participant_rules(self, *, study_id: str) -> dict:
+        """The study's ``participants:`` rules (the defaults for a study imported before they existed)."""
+        return {**DEFAULT_PARTICIPANTS, **self.config(study_id=study_id).get("participants", {})}
+
+    def _address_hash(self, address: str) -> str:
+        if self._address_key is None:
+            self._address_key = self.store.address_key()
+        return hmac.new(self._address_key, address.encode(), hashlib.sha256).hexdigest()[:16]
 
     def _plan(self, db, token: str, study_id: str) -> None:
         """Give the participant the next slot of the balanced cycle and store their whole trial list."""
@@ -244,6 +298,7 @@ class ListeningService:
             "study": {k: cfg[k] for k in ("title", "type", "attributes", "questions", "consent")},
             "consented": p["consent_at"] is not None, "total": len(trials),
             "answered": len(trials) - len(pending), "next": nxt, "code": p["code"],
+            "completion_url": _completion_url(self.participant_rules(study_id=p["study_id"]), p["code"]),
         }  # fmt: skip
 
     def _trial(self, token: str, trial_id) -> dict:

@@ -32,11 +32,20 @@ DEFAULT_CONSENT = (
     "used for research. You can stop at any time. Please wear headphones in a quiet room."
 )
 DEFAULT_SCREENING = {"max_failed_catch": 1, "flag_straight_lining": True, "min_listen_ratio": 1.0}
+#: who may take part: new participants per network address per hour (a lab behind one address raises it);
+#: the query parameter that carries a recruiting platform's participant id (one participation per id);
+#: where to send a participant who finished ({code} is replaced by the completion code); the headphone
+#: check (Woods et al. 2017) before the trials
+DEFAULT_PARTICIPANTS = {
+    "per_address_per_hour": 5, "external_id": None, "completion_url": None, "headphone_check": False,
+}  # fmt: skip
+_PARAM = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+MAX_STUDY_FILE_BYTES = 1_000_000
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KNOWN_KEYS = {
     "id", "title", "type", "attributes", "systems", "items", "stimuli", "trials_per_listener",
-    "catch_rate", "screening", "consent", "questions", "seed", "sample_rate", "loudness_lufs",
+    "catch_rate", "screening", "consent", "questions", "seed", "sample_rate", "loudness_lufs", "participants",
 }  # fmt: skip
 
 
@@ -66,6 +75,7 @@ class Study:
     trials_per_listener: int
     catch_rate: float
     screening: dict[str, Any]
+    participants: dict[str, Any]
     consent: str
     questions: dict[str, str]
     seed: int
@@ -90,13 +100,35 @@ def load_study(*, path: str) -> Study:
             text = f.read()
     except OSError as error:
         raise StudyError(f"Cannot read the study file {path}: {error.strerror}.") from None
+    if len(text.encode()) > MAX_STUDY_FILE_BYTES:
+        raise StudyError(
+            f"{path} is over {MAX_STUDY_FILE_BYTES // 1000} kB; a study file is a page of settings."
+        )
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_no_alias_loader())  # a SafeLoader without aliases
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
         raise StudyError(f"{path} is not valid YAML{line}: {getattr(error, 'problem', error)}.") from None
     return parse_study(data=data, base_dir=os.path.dirname(os.path.abspath(path)), source_text=text)
+
+
+def _no_alias_loader():
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        """YAML without anchors' aliases: nine nested aliases in 577 bytes (a "billion laughs") expand to
+        gigabytes when read; a study file never needs them."""
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed in a study file; write the value out", mark
+                )
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
 
 
 def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
@@ -125,7 +157,7 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
         return value
 
     study_id = want("id", str, what="a short name of lowercase letters, digits, - and _")
-    if study_id is not None and not _ID.match(study_id):
+    if study_id is not None and not _ID.fullmatch(study_id):
         errors.append(f"id: {study_id!r} must be 1–64 lowercase letters, digits, - or _")
     title = want("title", str, what="text")
     kind = want("type", str, what="'preference' or 'mos'")
@@ -155,6 +187,7 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
     for key in sorted(set(screening or {}) - set(DEFAULT_SCREENING), key=str):
         errors.append(f"screening.{key}: unknown rule (known: {', '.join(DEFAULT_SCREENING)})")
     _screening(screening or {}, errors)
+    participants = _participants(want("participants", dict, {}, "a mapping"), errors)
     consent = want("consent", str, DEFAULT_CONSENT, "text")
     questions = _questions(data.get("questions"), errors)
     seed = want("seed", int, 0, "a whole number of 0 or more")
@@ -184,11 +217,14 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
         "seed": seed, "sample_rate": sample_rate, "loudness_lufs": float(lufs),
         "generate": None if generate is None else generate.__dict__,
     }  # fmt: skip
+    if "participants" in data:  # only when given: the hashes of older study files stay as they were
+        normal["participants"] = participants
     digest = hashlib.sha256(json.dumps(normal, sort_keys=True).encode()).hexdigest()[:16]
     return Study(
         id=study_id, title=title, type=kind, attributes=attributes, systems=tuple(systems),
         items=tuple(items), folder=folder, generate=generate, trials_per_listener=trials,
-        catch_rate=float(catch), screening=normal["screening"], consent=consent, questions=questions,
+        catch_rate=float(catch), screening=normal["screening"], participants=participants, consent=consent,
+        questions=questions,
         seed=seed, sample_rate=sample_rate, loudness_lufs=float(lufs), hash=digest, source_text=source_text,
     )  # fmt: skip
 
@@ -198,7 +234,7 @@ def _names(value: Any, key: str, errors: list[str]) -> list[str] | None:
         return None
     out = []
     for i, name in enumerate(value):
-        if not isinstance(name, str | int) or not _NAME.match(str(name)) or str(name).startswith("_"):
+        if not isinstance(name, str | int) or not _NAME.fullmatch(str(name)) or str(name).startswith("_"):
             errors.append(
                 f"{key}[{i}]: {name!r} must be a name of letters, digits, . - _ (not starting with _)"
             )
@@ -223,6 +259,28 @@ def _screening(rules: dict, errors: list[str]) -> None:
         errors.append(f"screening.min_listen_ratio: must be a number from 0 to 10, got {ratio!r}")
 
 
+def _participants(value: dict | None, errors: list[str]) -> dict[str, Any]:
+    rules = {**DEFAULT_PARTICIPANTS, **(value or {})}
+    for key in sorted(set(value or {}) - set(DEFAULT_PARTICIPANTS), key=str):
+        errors.append(f"participants.{key}: unknown key (known: {', '.join(DEFAULT_PARTICIPANTS)})")
+    cap = rules["per_address_per_hour"]
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 100_000:
+        errors.append(f"participants.per_address_per_hour: must be a whole number from 1, got {cap!r}")
+    param = rules["external_id"]
+    if param is not None and (not isinstance(param, str) or not _PARAM.fullmatch(param)):
+        errors.append(
+            f"participants.external_id: must name a query parameter such as PROLIFIC_PID, got {param!r}"
+        )
+    url = rules["completion_url"]
+    if url is not None and (not isinstance(url, str) or not re.fullmatch(r"https?://[^\s<>\"']+", url)):
+        errors.append(f"participants.completion_url: must be an http(s) address, got {url!r}")
+    if not isinstance(rules["headphone_check"], bool):
+        errors.append(
+            f"participants.headphone_check: must be true or false, got {rules['headphone_check']!r}"
+        )
+    return rules
+
+
 def _attributes(value: Any, kind: str | None, errors: list[str]) -> dict[str, str]:
     if value is None:
         return {"naturalness": MOS_QUESTION} if kind == "mos" else dict(DEFAULT_ATTRIBUTES)
@@ -231,7 +289,7 @@ def _attributes(value: Any, kind: str | None, errors: list[str]) -> dict[str, st
         return {}
     out = {}
     for name, question in value.items():
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             errors.append(f"attributes: {name!r} is not a valid attribute name")
         elif not isinstance(question, str) or not question.strip():
             errors.append(f"attributes.{name}: the question text is missing")

@@ -22,7 +22,7 @@ def make_study(*, data: str, trials: int) -> str:
     folder = write_folder(root=os.path.join(data, "layout"), systems=systems, items=items, seconds=CLIP_S)
     path = write_study(
         path=os.path.join(data, "load.yaml"), folder=folder, study_id="load", systems=systems, items=items,
-        trials=trials, catch_rate=0.1,
+        trials=trials, catch_rate=0.1, participants={"per_address_per_hour": 100_000},  # all from 127.0.0.1
     )  # fmt: skip
     if main(["--data-dir", os.path.join(data, "db"), "init", path]) != 0:
         raise SystemExit("could not build the load-test study")

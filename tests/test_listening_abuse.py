@@ -1,0 +1,94 @@
+"""Abuse of a running study (issue 22): many participants from one address, recruiting-platform ids,
+study files built to exhaust memory."""
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from evaluation.listening.__main__ import main
+from evaluation.listening.routes import build_router
+from evaluation.listening.service import ListeningService
+from evaluation.listening.store import Store
+from evaluation.listening.study import StudyError, load_study
+from evaluation.listening.synthetic import write_folder, write_study
+from tests.listening_server import ITEMS, PROFILE, SYSTEMS, Clock, answer_first_trial
+
+API = "/listening/api"
+
+
+def _site(tmp_path, monkeypatch, **participants):
+    folder = write_folder(root=str(tmp_path / "layout"), systems=SYSTEMS, items=ITEMS, seconds=0.3)
+    study = write_study(
+        path=str(tmp_path / "s.yaml"), folder=folder, systems=SYSTEMS, items=ITEMS, trials=2, catch_rate=0.0,
+        **({"participants": participants} if participants else {}),
+    )  # fmt: skip
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "init", study]) == 0
+    monkeypatch.setenv("SONGBRIDGE_PROXY_HOPS", "1")  # as behind a Space's proxy
+    clock = Clock()
+    service = ListeningService(store=Store(root=data), clock=clock)
+    app = FastAPI()
+    app.include_router(build_router(service=service))
+    return TestClient(app), service, clock
+
+
+def _session(client, address: str, **params):
+    return client.post(
+        f"{API}/session", json={"study": "demo", "params": params}, headers={"X-Forwarded-For": address}
+    )
+
+
+def test_new_participants_per_address_are_capped_per_hour(tmp_path, monkeypatch):
+    client, service, clock = _site(tmp_path, monkeypatch)  # the default cap: 5 an hour
+    assert all(_session(client, "203.0.113.7").status_code == 200 for _ in range(5))
+    refused = _session(client, "203.0.113.7")
+    assert refused.status_code == 429 and "your network" in refused.json()["error"]
+    assert int(refused.headers["retry-after"]) > 3000
+    assert _session(client, "198.51.100.2").status_code == 200  # another address is not held back
+    # a client cannot dodge the cap by writing its own X-Forwarded-For: only the proxy's entry counts
+    spoofed = client.post(
+        f"{API}/session", json={"study": "demo"}, headers={"X-Forwarded-For": "10.9.9.9, 203.0.113.7"}
+    )
+    assert spoofed.status_code == 429
+    clock.advance(3601)
+    assert _session(client, "203.0.113.7").status_code == 200
+    # addresses are kept only as keyed hashes
+    stored = {r["address"] for r in service.store.query("SELECT address FROM participants")}
+    assert "203.0.113.7" not in stored and len(stored) == 2
+
+
+def test_an_external_id_takes_part_once_and_is_sent_back_with_its_code(tmp_path, monkeypatch):
+    client, service, clock = _site(
+        tmp_path, monkeypatch, external_id="PROLIFIC_PID",
+        completion_url="https://app.prolific.com/submissions/complete?cc={code}",
+    )  # fmt: skip
+    token = _session(client, "203.0.113.7", PROLIFIC_PID="5f1a").json()["token"]
+    again = _session(client, "198.51.100.2", PROLIFIC_PID="5f1a").json()["token"]
+    assert again == token  # a reload, or another device: the same session resumes
+    assert _session(client, "203.0.113.7", PROLIFIC_PID="other").json()["token"] != token
+    service.consent(token=token, profile=PROFILE)
+    while service.state(token=token)["next"] is not None:
+        answer_first_trial(service, clock, token, "A")
+    state = service.state(token=token)
+    assert state["code"] and state["completion_url"].endswith(f"cc={state['code']}")
+    finished = _session(client, "192.0.2.1", PROLIFIC_PID="5f1a")
+    assert finished.status_code == 409 and "already taken part" in finished.json()["error"]
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for k in range(8):  # 9**9 strings if expanded
+        prev, name = chr(97 + k), chr(98 + k)
+        lines.append(f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(StudyError, match="aliases"):
+        load_study(path=str(path))
+
+
+@pytest.mark.parametrize("bad", ['"demo\\n"', '"demo\\n\\n"', '"de mo"'])
+def test_a_study_id_with_a_trailing_newline_is_refused(tmp_path, bad):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"id: {bad}\n")
+    with pytest.raises(StudyError, match="id: "):
+        load_study(path=str(path))
