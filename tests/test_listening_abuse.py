@@ -92,3 +92,24 @@ def test_a_study_id_with_a_trailing_newline_is_refused(tmp_path, bad):
     path.write_text(f"id: {bad}\n")
     with pytest.raises(StudyError, match="id: "):
         load_study(path=str(path))
+
+
+def test_init_replace_while_the_app_serves_the_study_is_picked_up(tmp_path, monkeypatch):
+    """The red team's defect 8: after ``init --replace`` in another process every new consent failed
+    (stale clip names) and the page showed the old questions, until a restart."""
+    _client, service, clock = _site(tmp_path, monkeypatch)
+    old = service.start(study_id="demo")
+    service.consent(token=old, profile=PROFILE)  # the app now caches the study's settings and clips
+    folder = str(tmp_path / "layout")
+    reworded = write_study(
+        path=str(tmp_path / "s2.yaml"), folder=folder, systems=SYSTEMS, items=ITEMS, trials=2, catch_rate=0.0,
+        attributes={"naturalness": "Which clip sounds more like a person singing?"},
+    )  # fmt: skip
+    assert main(["--data-dir", str(tmp_path / "data"), "init", reworded, "--replace"]) == 0
+    fresh = service.start(study_id="demo")
+    service.consent(token=fresh, profile=PROFILE)
+    state = service.state(token=fresh)
+    assert list(state["study"]["attributes"]) == ["naturalness"] and state["next"] is not None
+    answer_first_trial(service, clock, fresh, "B")
+    with pytest.raises(Exception, match="Unknown participant"):
+        service.state(token=old)  # the old version's link starts afresh (the page does so on a 403)

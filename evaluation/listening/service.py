@@ -83,7 +83,7 @@ class ListeningService:
     def __init__(self, *, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        self._config: dict[str, dict] = {}
+        self._config: dict[str, tuple[float, dict]] = {}  # study -> (version, settings)
         self._names: dict[str, dict[tuple, str]] = {}
         self._address_key: bytes | None = None
 
@@ -143,12 +143,21 @@ class ListeningService:
         self._names.pop(study.id, None)
 
     def config(self, *, study_id: str) -> dict:
-        if study_id not in self._config:
-            rows = self.store.query("SELECT config FROM studies WHERE id = ?", (study_id,))
-            if not rows:
+        """The study's settings. Cached, but checked against the stored version (its import time) on each
+        call: ``init --replace`` in another process while the app serves the study is picked up at once
+        (stale clip names made every new consent fail until a restart)."""
+        rows = self.store.query("SELECT created_at FROM studies WHERE id = ?", (study_id,))
+        if not rows:
+            raise ListeningError(f"There is no study '{study_id}'. Check the link.", 404)
+        version = rows[0]["created_at"]
+        cached = self._config.get(study_id)
+        if cached is None or cached[0] != version:
+            row = self.store.query("SELECT config, created_at FROM studies WHERE id = ?", (study_id,))
+            if not row:
                 raise ListeningError(f"There is no study '{study_id}'. Check the link.", 404)
-            self._config[study_id] = json.loads(rows[0]["config"])
-        return self._config[study_id]
+            self._names.pop(study_id, None)
+            self._config[study_id] = cached = (row[0]["created_at"], json.loads(row[0]["config"]))
+        return cached[1]
 
     def set_status(self, *, study_id: str, status: str) -> None:
         if status not in ("open", "closed"):
