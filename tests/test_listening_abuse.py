@@ -113,3 +113,36 @@ def test_init_replace_while_the_app_serves_the_study_is_picked_up(tmp_path, monk
     answer_first_trial(service, clock, fresh, "B")
     with pytest.raises(Exception, match="Unknown participant"):
         service.state(token=old)  # the old version's link starts afresh (the page does so on a 403)
+
+
+def test_a_storage_failure_is_a_json_503_that_says_nothing_was_lost(tmp_path, monkeypatch):
+    """A read-only or full data folder gave a plain-text 500 (and the page, whose play reports had failed
+    silently, then asked to replay clip A)."""
+    import sqlite3
+    from contextlib import contextmanager
+
+    client, service, clock = _site(tmp_path, monkeypatch)
+    token = _session(client, "203.0.113.7").json()["token"]
+    assert client.post(f"{API}/consent", json={"token": token, "profile": PROFILE}).status_code == 200
+    trial = client.get(f"{API}/state", params={"token": token}).json()["next"]["trial_id"]
+    for event in ("play", "ended"):  # clips heard while the storage still worked
+        for slot in ("A", "B"):
+            service.event(token=token, trial_id=trial, slot=slot, event=event)
+        clock.advance(1.0)
+    values = dict.fromkeys(service.config(study_id="demo")["attributes"], "A")
+
+    @contextmanager
+    def read_only():
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+        yield
+
+    monkeypatch.setattr(service.store, "transaction", read_only)
+    for path, body in (
+        ("/event", {"token": token, "trial_id": trial, "slot": "A", "event": "play"}),
+        ("/answer", {"token": token, "trial_id": trial, "values": values}),
+        ("/session", {"study": "demo"}),
+    ):
+        refused = client.post(API + path, json=body, headers={"X-Forwarded-For": "198.51.100.9"})
+        assert refused.status_code == 503, path
+        assert "Nothing you already answered is lost" in refused.json()["error"]
+        assert refused.headers["retry-after"] == "60"

@@ -89,7 +89,11 @@
     playing.push(audio);
     const button = box.querySelector("button");
     const bar = box.querySelector("progress");
-    const report = (event) => slot ? call("/event", { token, trial_id: trialId, slot, event }).catch(() => {}) : Promise.resolve();
+    // a refused report is the server's business (it decides whether the answer counts), except when it
+    // cannot store anything: then say so, or the listener is later told to replay a clip they heard
+    const report = (event) => slot ? call("/event", { token, trial_id: trialId, slot, event }).catch((e) => {
+      if (e.status === 503) root.querySelector(".sb-error").textContent = e.message;
+    }) : Promise.resolve();
     button.onclick = () => {
       if (audio.paused) { audio.currentTime = 0; audio.play(); } else { audio.pause(); audio.currentTime = 0; button.textContent = `▶ Play ${label}`; }
     };

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hmac
 import io
+import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -32,6 +34,14 @@ class BlindFileResponse(FileResponse):
 
     def set_stat_headers(self, stat_result: os.stat_result) -> None:
         self.headers.setdefault("content-length", str(stat_result.st_size))
+
+
+logger = logging.getLogger(__name__)
+#: what a participant reads when the study's storage fails: nothing of theirs is lost, and what to do
+STORAGE_DOWN = ListeningError(
+    "The study cannot save anything right now (a problem on the server's side, not yours). Nothing you "
+    "already answered is lost; please wait a minute, then press the button again.", 503, retry_after=60,
+)  # fmt: skip
 
 
 def proxy_hops() -> int:
@@ -113,6 +123,9 @@ def build_router(
                 result = await run_in_threadpool(handler, request, body)
             except ListeningError as error:
                 return _refusal(error)
+            except (sqlite3.Error, OSError) as error:  # a full or read-only data folder, a locked database
+                logger.error("listening storage failed in %s: %s", handler.__name__, error)
+                return _refusal(STORAGE_DOWN)
             # A plain JSON response skips FastAPI's generic encoder: this is the hot path.
             return result if isinstance(result, Response) else JSONResponse(result)
 
