@@ -24,6 +24,7 @@ ROUTES = {
     "/listening/api/session": "participant", "/listening/api/state": "participant",
     "/listening/api/consent": "participant", "/listening/api/event": "participant",
     "/listening/api/answer": "participant", "/listening/api/stimulus/{trial_id}/{slot}": "file",
+    "/listening/api/headphones": "participant", "/listening/api/headphones/{trial}": "file",
     "/listening/api/admin/studies": "admin", "/listening/api/admin/{study}/progress": "admin",
     "/listening/api/admin/{study}/export": "admin", "/listening/api/admin/{study}/status": "admin",
     "/": "page", "/config": "page", "/config/": "page", "/openapi.json": "page", "/favicon.ico": "page",
@@ -184,7 +185,16 @@ def test_every_admin_route_and_event_refuses_a_missing_or_wrong_token(site):
 def test_participant_routes_never_show_another_participant_a_result_or_a_system(site):
     http, alice, bob_trial = site["http"], site["alice"], site["bob_trial"]
     state = http.get("/listening/api/state", params={"token": alice}).json()
-    assert set(state) == {"study", "consented", "total", "answered", "next", "code", "completion_url"}
+    assert set(state) == {
+        "study",
+        "consented",
+        "total",
+        "answered",
+        "next",
+        "code",
+        "completion_url",
+        "headphones",
+    }
     assert_no_secret(site, json.dumps(state).replace(alice, ""), "state")
     assert (
         set(state["next"]) == {"trial_id", "practice", "a", "b", "source", "melody"}
@@ -238,7 +248,7 @@ def test_file_routes_serve_nothing_outside_their_folders(site):
                 if template.endswith(":path}")
                 else path.replace("/x", "/" + target, 1)
             )
-            response = http.get(path, params={"token": alice} if "stimulus" in template else None)
+            response = http.get(path, params={"token": alice} if "listening" in template else None)
             body = response.content
             assert response.status_code != 200 or not any(f in body for f in FORBIDDEN), (template, target)
     # What must be served still is: a converter output from Gradio's cache, and the app's own assets.

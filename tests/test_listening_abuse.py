@@ -146,3 +146,46 @@ def test_a_storage_failure_is_a_json_503_that_says_nothing_was_lost(tmp_path, mo
         assert refused.status_code == 503, path
         assert "Nothing you already answered is lost" in refused.json()["error"]
         assert refused.headers["retry-after"] == "60"
+
+
+def _quietest(wav: bytes, *, loudspeakers: bool) -> str:
+    """What a listener picks: on headphones each ear hears its channel; from loudspeakers the air sums them."""
+    import io
+
+    import numpy as np
+    import soundfile
+
+    from evaluation.listening import headphones as hp
+
+    x, sr = soundfile.read(io.BytesIO(wav))
+    step = int((hp.TONE_S + hp.GAP_S) * sr)
+    heard = x.sum(axis=1) if loudspeakers else x[:, 0]
+    levels = [np.sqrt(np.mean(heard[k * step : k * step + int(hp.TONE_S * sr)] ** 2)) for k in range(3)]
+    return str(int(np.argmin(levels)) + 1)
+
+
+@pytest.mark.parametrize("loudspeakers", [False, True])
+def test_the_headphone_check_passes_headphones_and_stops_loudspeakers(tmp_path, monkeypatch, loudspeakers):
+    client, service, clock = _site(tmp_path, monkeypatch, headphone_check=True)
+    token = _session(client, "203.0.113.7").json()["token"]
+    assert client.post(f"{API}/consent", json={"token": token, "profile": PROFILE}).status_code == 200
+    for attempt in (1, 2):
+        state = client.get(f"{API}/state", params={"token": token}).json()
+        check = state["headphones"]
+        assert check["status"] == "pending" and check["attempt"] == attempt and state["next"] is None
+        trial = service.store.query("SELECT id FROM trials WHERE participant = ? LIMIT 1", (token,))[0]["id"]
+        assert client.get(f"{API}/stimulus/{trial}/a", params={"token": token}).status_code == 404
+        picks = [_quietest(client.get(url).content, loudspeakers=loudspeakers) for url in check["clips"]]
+        result = client.post(f"{API}/headphones", json={"token": token, "answers": picks}).json()
+        if not loudspeakers:
+            assert result == {"status": "passed", "score": 6}
+            break
+    state = client.get(f"{API}/state", params={"token": token}).json()
+    if loudspeakers:  # the antiphase tone sounded quietest every time: stopped after two attempts
+        assert state["headphones"] == {"status": "failed", "score": 0} and state["next"] is None
+        assert (
+            client.post(f"{API}/headphones", json={"token": token, "answers": ["1"] * 6}).status_code == 409
+        )
+    else:
+        assert state["next"] is not None
+        answer_first_trial(service, clock, token, "A")

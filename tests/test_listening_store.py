@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from evaluation.listening.store import DB_NAME, SCHEMA_VERSION, Store, StoreError
+from evaluation.listening.store import DB_NAME, NEW_IN_1, SCHEMA_VERSION, Store, StoreError
 
 
 def test_a_zero_byte_database_is_refused_not_silently_replaced(tmp_path):
@@ -41,12 +41,13 @@ def test_a_database_of_the_first_schema_gains_the_new_columns(tmp_path):
     conn.execute("DROP INDEX participants_external")
     conn.execute("DROP INDEX idx_participants_study_id_address_created_at")
     conn.execute("ALTER TABLE participants DROP COLUMN address")
-    conn.execute("ALTER TABLE participants DROP COLUMN external_id")
+    for column in ("external_id", "headphone_score", "headphone_attempts"):
+        conn.execute(f"ALTER TABLE participants DROP COLUMN {column}")
     conn.execute("DROP TABLE meta")
     conn.execute("PRAGMA user_version=0")
     conn.commit()
     conn.close()
     store = Store(root=str(tmp_path))
-    assert {"address", "external_id"} <= {c.name for c in store.db["participants"].columns}
+    assert set(NEW_IN_1) <= {c.name for c in store.db["participants"].columns}
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert len(store.address_key()) == 32 and store.address_key() == store.address_key()

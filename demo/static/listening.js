@@ -51,6 +51,12 @@
     playing.splice(0).forEach((audio) => audio.pause());
     const s = state.study;
     if (!state.consented) return consent(s);
+    if (state.headphones && state.headphones.status === "pending") return headphoneCheck(state.headphones);
+    if (state.headphones && state.headphones.status === "failed") {
+      root.innerHTML = `<h3>Thank you for your time</h3><p>This study needs headphones, and the headphone check
+        did not pass. You cannot continue this study; nothing you did is counted against you.</p>`;
+      return;
+    }
     if (!state.next) {
       root.innerHTML = `<h3>Thank you!</h3><p>All ${state.total} trials are done. Your completion code is</p>
         <p class="sb-code">${esc(state.code)}</p>`;
@@ -77,6 +83,30 @@
       root.querySelectorAll("input[name]").forEach((i) => { profile[i.name] = i.value; });
       try { await call("/consent", { token, profile }); load(); }
       catch (e) { root.querySelector(".sb-error").textContent = e.message; }
+    };
+  }
+
+  // Woods et al. (2017): three tones, one quieter, one in antiphase; the quietest is plain on headphones only
+  function headphoneCheck(check) {
+    const trials = check.clips.map((url, k) => `<fieldset class="sb-hp"><legend>Sound ${k + 1}: which tone was the quietest?</legend>
+      <div class="sb-hp-player"></div>${["1", "2", "3"].map((c) => `<label><input type="radio" name="hp${k}" value="${c}"> tone ${c}</label>`).join(" ")}</fieldset>`).join("");
+    root.innerHTML = `<h3>Headphone check (attempt ${check.attempt} of ${check.of})</h3>
+      <p>Put on headphones and set a comfortable volume. Each sound below has three tones; choose the quietest.
+      You can play each sound once.</p>${trials}<button class="sb-submit" disabled>Continue</button><p class="sb-error"></p>`;
+    const submit = root.querySelector(".sb-submit");
+    const ready = () => { submit.disabled = !check.clips.every((_, k) => root.querySelector(`input[name="hp${k}"]:checked`)); };
+    root.querySelectorAll(".sb-hp-player").forEach((box, k) => {
+      const p = player(`sound ${k + 1}`, null, check.clips[k], null);
+      const button = p.querySelector("button");
+      button.addEventListener("click", () => { setTimeout(() => { button.disabled = true; }, 0); });  // once only
+      box.append(p);
+    });
+    root.querySelectorAll("input[type=radio]").forEach((i) => { i.onchange = ready; });
+    submit.onclick = async () => {
+      const answers = check.clips.map((_, k) => root.querySelector(`input[name="hp${k}"]:checked`).value);
+      submit.disabled = true;
+      try { await call("/headphones", { token, answers }); load(); }
+      catch (e) { root.querySelector(".sb-error").textContent = e.message; submit.disabled = false; }
     };
   }
 

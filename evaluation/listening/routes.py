@@ -174,6 +174,17 @@ def build_router(
             path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"}
         )
 
+    def headphone_clip(request: Request, body):
+        wav = service.headphone_clip(
+            token=request.query_params.get("token", ""), trial=request.path_params["trial"]
+        )
+        return Response(wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
+
+    def headphone_answers(request: Request, body):
+        body = _json(body)
+        _limited(answers, str(body.get("token", "")), "answers")
+        return service.headphone_answers(token=str(body.get("token", "")), given=body.get("answers"))
+
     def admin_studies(request: Request, body):
         from evaluation.listening.export import studies
 
@@ -218,6 +229,8 @@ def build_router(
         ("/event", event, ["POST"]),
         ("/answer", answer, ["POST"]),
         ("/stimulus/{trial_id}/{slot}", stimulus, ["GET"]),
+        ("/headphones/{trial}", headphone_clip, ["GET"]),
+        ("/headphones", headphone_answers, ["POST"]),
         ("/admin/studies", admin_studies, ["GET"]),
         ("/admin/{study}/progress", admin_progress, ["GET"]),
         ("/admin/{study}/export", admin_export, ["GET"]),

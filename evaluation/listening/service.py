@@ -20,6 +20,7 @@ import secrets
 import time
 from collections.abc import Callable
 
+from evaluation.listening import headphones
 from evaluation.listening.assign import plan_listener
 from evaluation.listening.store import Store
 from evaluation.listening.study import DEFAULT_PARTICIPANTS, Study
@@ -295,7 +296,8 @@ class ListeningService:
         )
         pending = [t for t in trials if not t["done"]]
         nxt = None
-        if pending:
+        check = self._headphone_status(p)
+        if pending and check["status"] in ("passed", "off"):
             t = pending[0]
             # Per trial and slot, never the file's name: A and B of a catch trial are one file.
             url = lambda slot: f"{API}/stimulus/{t['id']}/{slot}?token={token}" if t[SLOTS[slot]] else None  # noqa: E731
@@ -308,6 +310,7 @@ class ListeningService:
             "consented": p["consent_at"] is not None, "total": len(trials),
             "answered": len(trials) - len(pending), "next": nxt, "code": p["code"],
             "completion_url": _completion_url(self.participant_rules(study_id=p["study_id"]), p["code"]),
+            "headphones": check,
         }  # fmt: skip
 
     def _trial(self, token: str, trial_id) -> dict:
@@ -354,6 +357,8 @@ class ListeningService:
         if p["consent_at"] is None:
             raise ListeningError("Please give your consent first.", 409)
         trial = self._trial(token, trial_id)
+        if self._headphone_status(p)["status"] not in ("passed", "off"):
+            raise ListeningError("Please do the headphone check first.", 409)
         cfg = self.config(study_id=p["study_id"])
         allowed = {"A", "B", "tie"} if cfg["type"] == "preference" else {"1", "2", "3", "4", "5"}
         values = {str(k): str(v) for k, v in (values or {}).items()}
@@ -422,9 +427,55 @@ class ListeningService:
             first_play[slot] = start
         return first_play
 
+    # -- the headphone check (headphones.py) -----------------------------------------------------------
+    def _headphone_key(self) -> bytes:
+        return hmac.new(self.store.address_key(), b"headphone check", hashlib.sha256).digest()
+
+    def _headphone_status(self, p: dict) -> dict:
+        """off (the study has no check), pending (with the clips of the current attempt), passed or failed."""
+        if not self.participant_rules(study_id=p["study_id"])["headphone_check"]:
+            return {"status": "off"}
+        attempts, score = p.get("headphone_attempts") or 0, p.get("headphone_score")
+        if score is not None and score >= headphones.PASS_AT:
+            return {"status": "passed", "score": score}
+        if attempts >= headphones.ATTEMPTS:
+            return {"status": "failed", "score": score}
+        token = p["token"]
+        clips = [f"{API}/headphones/{k}?token={token}" for k in range(headphones.TRIALS)]
+        return {"status": "pending", "attempt": attempts + 1, "of": headphones.ATTEMPTS, "clips": clips}
+
+    def headphone_clip(self, *, token: str, trial) -> bytes:
+        p = self._participant(token)
+        check = self._headphone_status(p)
+        k = _trial_id(trial)
+        if check["status"] != "pending" or k >= headphones.TRIALS:
+            raise ListeningError("No such clip.", 404)
+        attempt = p.get("headphone_attempts") or 0
+        return headphones.trial_wav(*headphones.layout(self._headphone_key(), token, attempt, k))
+
+    def headphone_answers(self, *, token: str, given: list) -> dict:
+        """Score one attempt of the check (one answer 1–3 per trial); returns the new status."""
+        p = self._participant(token)
+        if p["consent_at"] is None:
+            raise ListeningError("Please give your consent first.", 409)
+        if self._headphone_status(p)["status"] != "pending":
+            raise ListeningError("The headphone check is already done.", 409)
+        if not isinstance(given, list) or len(given) != headphones.TRIALS:
+            raise ListeningError(f"Answer all {headphones.TRIALS} headphone trials (1, 2 or 3 each).", 422)
+        attempt = p.get("headphone_attempts") or 0
+        score = headphones.score(given, headphones.answers(self._headphone_key(), token, attempt))
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE participants SET headphone_score = ?, headphone_attempts = ? "
+                "WHERE token = ? AND COALESCE(headphone_attempts, 0) = ?",
+                [score, attempt + 1, token, attempt],
+            )
+        return self._headphone_status(self._participant(token))
+
     def stimulus_path(self, *, token: str, trial_id, slot: str) -> str:
         """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials."""
-        self._participant(token)
+        if self._headphone_status(self._participant(token))["status"] not in ("passed", "off"):
+            raise ListeningError("No such clip.", 404)
         column = SLOTS.get(str(slot))
         try:
             trial_id = _trial_id(trial_id)

@@ -24,6 +24,13 @@ JOURNAL_MODES = ("WAL", "DELETE")
 DB_NAME = "listening.sqlite"
 #: PRAGMA user_version of the current schema; :meth:`Store._migrate` brings older databases up to it
 SCHEMA_VERSION = 1
+#: the participants' columns schema 1 added
+NEW_IN_1 = {
+    "address": "TEXT",
+    "external_id": "TEXT",
+    "headphone_score": "INTEGER",
+    "headphone_attempts": "INTEGER",
+}
 TABLES = ("studies", "stimuli", "participants", "trials", "answers", "play_events", "meta")
 
 
@@ -184,6 +191,8 @@ class Store:
                     "code": str,
                     "address": str,  # a keyed hash of the network address, never the address itself
                     "external_id": str,  # a recruiting platform's participant id (PROLIFIC_PID …), if any
+                    "headphone_score": int,  # correct answers in the headphone check's latest attempt
+                    "headphone_attempts": int,
                 },
                 pk="token",
                 foreign_keys=[("study_id", "studies", "id")],
@@ -268,9 +277,9 @@ class Store:
         if version < 1 and {"participants"} <= set(self.db.table_names()):
             columns = {c.name for c in self.db["participants"].columns}
             with self.transaction() as db:
-                for column in ("address", "external_id"):
+                for column, kind in NEW_IN_1.items():
                     if column not in columns:
-                        db.execute(f"ALTER TABLE participants ADD COLUMN {column} TEXT")
+                        db.execute(f"ALTER TABLE participants ADD COLUMN {column} {kind}")
                 if "meta" not in db.table_names():
                     db["meta"].create({"key": str, "value": str}, pk="key")
                 self._version_1_indexes()
