@@ -18,12 +18,14 @@ def create_app():
 
     from demo.converter_tab import DemoServices
     from demo.layout import build_app
+    from demo.storage import StorageLimits
     from evaluation.listening.routes import build_router
     from evaluation.listening.service import ListeningService
     from evaluation.listening.store import Store
     from models.features import AudioLimits
     from models.registry import default_registry
 
+    storage = StorageLimits.from_env()
     services = DemoServices(
         registry=default_registry(),
         output_dir=tempfile.mkdtemp(prefix="songbridge-out-"),
@@ -31,12 +33,28 @@ def create_app():
         conversion_concurrency=int(
             os.environ.get("SONGBRIDGE_CONVERSIONS", str(min(2, os.cpu_count() or 1)))
         ),
+        max_upload_mb=storage.max_upload_mb,
     )
     listening = ListeningService(store=Store())  # SONGBRIDGE_DATA_DIR, SONGBRIDGE_JOURNAL_MODE
     app = build_app(services, listening=listening)
     # The listening routes (answers, play events, clips) are mounted beside Gradio at launch, off its queue.
     app.listening_routes = build_router(service=listening).routes
+    app.storage, app.output_dir = storage, services.output_dir
     return app
+
+
+def launch_kwargs(app) -> dict:
+    """``app.launch``'s arguments that come from the app: the upload size limit, the listening routes, and
+    the cleanup of old uploads and outputs (SONGBRIDGE_MAX_UPLOAD_MB, SONGBRIDGE_FILES_…)."""
+    from demo.storage import cleanup_lifespan
+
+    return {
+        "max_file_size": app.storage.max_upload_bytes,
+        "app_kwargs": {
+            "routes": app.listening_routes,
+            "lifespan": cleanup_lifespan(app.output_dir, app.storage),
+        },
+    }
 
 
 def main() -> None:
@@ -46,7 +64,7 @@ def main() -> None:
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         show_error=True,
-        app_kwargs={"routes": app.listening_routes},
+        **launch_kwargs(app),
     )
 
 

@@ -18,7 +18,7 @@ from demo.melody_input import build_melody_inputs, melody_from_inputs
 from demo.plots import conversion_figure
 from models.base import ConversionResult
 from models.errors import SongbridgeError
-from models.features import AudioLimits, load_audio
+from models.features import ACCEPTED, AudioLimits, load_audio
 from models.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class DemoServices:
     limits: AudioLimits = field(default_factory=AudioLimits)
     #: conversions running at once, shared by every tab (CPU-bound: about the core count)
     conversion_concurrency: int = 1
+    #: the largest upload, said in each tab (the server enforces it: app.launch_kwargs)
+    max_upload_mb: float | None = None
 
 
 def example_files(prefix: str) -> list[str]:
@@ -71,8 +73,10 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
     slug = names[0].replace("-", "_")
 
     with gr.Tab(title, id=slug):
+        size = f", files up to {services.max_upload_mb:g} MB" if services.max_upload_mb else ""
         gr.Markdown(
-            f"{intro}\n\nInputs up to **{services.limits.max_seconds:.0f} s**; longer recordings are refused."
+            f"{intro}\n\nInputs up to **{services.limits.max_seconds:.0f} s** ({ACCEPTED}{size}); "
+            "longer recordings are refused."
         )
         if not available:
             gr.Markdown("**Not available:** " + "; ".join(f"`{s.name}` has no checkpoint" for s in specs))
@@ -128,6 +132,8 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                     "if it happens again, report it with the recording."
                 ) from None
             path = write_output(result, services.output_dir, variant_name)
+            if last and not os.path.isfile(last):  # deleted meanwhile as an old output (demo/storage.py)
+                last = None
             line = timings_line(result)
             if result.notes:
                 line = "\n".join(f"- {note}" for note in result.notes) + "\n\n" + line

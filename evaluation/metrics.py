@@ -288,14 +288,9 @@ def given_contour_scores(*, estimate: F0Track, melody, tolerance_cents: float = 
     return _scores(est_hz, ref_hz, counted & (ref_hz > 0), tolerance_cents)
 
 
-#: both sides of a frame-by-frame pitch comparison are tracked at this rate, so their hops (whole samples)
-#: are equal in seconds whatever the rates of the files
-PITCH_TRACK_RATE = 16000
-
-
 def pitch_track(audio: Audio) -> F0Track:
-    """The accurate F0 track every pitch score reads (pYIN at :data:`PITCH_TRACK_RATE`)."""
-    return features.f0(features.to_rate(audio, PITCH_TRACK_RATE), method="accurate")
+    """The accurate F0 track every pitch score reads (:func:`models.features.accurate_f0`)."""
+    return features.accurate_f0(audio)
 
 
 def true_pitch_scores(estimate: Audio, reference: Audio, *, tolerance_cents: float = 50.0) -> PitchScores:

@@ -11,12 +11,13 @@ import dataclasses
 import functools
 import io
 import os
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from models import audio_file
+from models.audio_file import ACCEPTED
 from models.errors import AudioInputError
 
 # ---------------------------------------------------------------------------------------------------------
@@ -149,10 +150,16 @@ class AudioLimits:
     max_seconds: float = 60.0
     #: peak amplitude under which a recording counts as silence (about -80 dBFS)
     silence_peak: float = 1e-4
+    #: channels × sample rate a file may have at ``max_seconds``: 8 channels at 48 kHz, or stereo at 192 kHz
+    max_decode_rate: int = 384_000
+
+    @property
+    def max_decoded_samples(self) -> int:
+        """Samples (all channels) a file may decode to, checked on its header before decoding."""
+        return int(self.max_seconds * self.max_decode_rate)
 
 
 DEFAULT_LIMITS = AudioLimits()
-ACCEPTED = "WAV, FLAC, OGG or MP3"
 
 
 def load_audio(
@@ -166,7 +173,9 @@ def load_audio(
     ``source`` is a file path, the file's bytes, a ``(sample_rate, array)`` pair as Gradio's numpy
     audio gives it (integer arrays are scaled to [-1, 1]; channels last), or an :class:`Audio`.
     Returns float32 mono :class:`Audio` at ``sr``. Raises :class:`AudioInputError` with a sentence
-    saying what was wrong and what is accepted.
+    saying what was wrong and what is accepted. Files and bytes are read by :mod:`models.audio_file`:
+    WAV, FLAC, OGG or MP3 by their content, refused from the header when channels × rate × length passes
+    ``limits.max_decoded_samples``, decoded in blocks, refused when damaged.
     """
     samples, source_sr = _read(source, limits)
     samples = _validate(samples, source_sr, limits)
@@ -183,64 +192,22 @@ def _read(source, limits: AudioLimits) -> tuple[np.ndarray, int]:
             array = array.astype(np.float32) / float(np.iinfo(array.dtype).max)
         return array, int(source_sr)
     if isinstance(source, bytes):
-        _refuse_long_header(io.BytesIO(source), limits)
-        return _decode(io.BytesIO(source), "the uploaded data")
+        header = audio_file.read_header(io.BytesIO(source), "the uploaded data", limits)
+        return _decode(io.BytesIO(source), "the uploaded data", header, limits)
     path = os.fspath(source)
     if not os.path.isfile(path):
         raise AudioInputError(f"No audio file at '{path}'. Upload a {ACCEPTED} file.")
+    label = f"'{os.path.basename(path)}'"
     if os.path.getsize(path) == 0:
-        raise AudioInputError(f"'{os.path.basename(path)}' is empty (0 bytes). Upload a {ACCEPTED} file.")
-    _refuse_long_header(path, limits)
-    return _decode(path, f"'{os.path.basename(path)}'")
+        raise AudioInputError(f"{label} is empty (0 bytes). Upload a {ACCEPTED} file.")
+    # The header is judged (format, length, channels × rate) before a sample is decoded.
+    header = audio_file.read_header(path, label, limits)
+    return _decode(path, label, header, limits)
 
 
-def _refuse_long_header(file, limits: AudioLimits) -> None:
-    """Refuse a file whose header already says it is too long, before decoding (and holding) it all."""
-    import soundfile
-
-    try:
-        info = soundfile.info(file)
-    except Exception:  # unreadable headers are _decode's to report
-        return
-    if info.samplerate > 0 and info.frames > 0 and info.frames / info.samplerate > limits.max_seconds:
-        raise _too_long(info.frames / info.samplerate, limits)
-
-
-def _too_long(duration: float, limits: AudioLimits) -> AudioInputError:
-    return AudioInputError(
-        f"The recording is {duration:.1f} s long; the limit here is {limits.max_seconds:g} s. "
-        "Trim it to a shorter excerpt."
-    )
-
-
-def _decode(file, label: str) -> tuple[np.ndarray, int]:
-    import soundfile
-
-    try:
-        samples, source_sr = soundfile.read(file, dtype="float32", always_2d=True)
-        return samples, int(source_sr)
-    except Exception as soundfile_error:
-        if isinstance(file, io.BytesIO):
-            reason = soundfile_error
-        else:
-            # librosa's audioread fallback reads formats libsndfile cannot (some MP3/M4A files).
-            try:
-                import librosa
-
-                with warnings.catch_warnings():  # its "PySoundFile failed" notice is expected here
-                    warnings.simplefilter("ignore")
-                    samples, source_sr = librosa.load(file, sr=None, mono=False, dtype=np.float32)
-                return np.atleast_2d(samples).T, int(source_sr)
-            except Exception as fallback_error:
-                reason = fallback_error or soundfile_error
-    raise AudioInputError(
-        f"Could not read {label} as audio ({_short(reason)}). Upload a {ACCEPTED} file that plays in a media player."
-    )
-
-
-def _short(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:120]
+def _decode(file, label: str, header: audio_file.Header, limits: AudioLimits) -> tuple[np.ndarray, int]:
+    """Mono float32 samples and their rate, decoded in blocks within ``limits``' budget."""
+    return audio_file.decode(file, label, header, limits)
 
 
 def _validate(samples: np.ndarray, source_sr: int, limits: AudioLimits) -> np.ndarray:
@@ -271,7 +238,7 @@ def _validate(samples: np.ndarray, source_sr: int, limits: AudioLimits) -> np.nd
             f"The recording is {duration:.2f} s long; at least {limits.min_seconds} s is needed. Record a longer take."
         )
     if duration > limits.max_seconds:
-        raise _too_long(duration, limits)
+        raise audio_file.too_long(duration, limits.max_seconds)
     if float(np.max(np.abs(samples - np.mean(samples)))) < limits.silence_peak:
         raise AudioInputError("The recording is silent. Check the microphone level and record again.")
     return samples
@@ -397,6 +364,16 @@ class F0Track:
     def hop_s(self) -> float:
         """Seconds between frames (the HiFi-GAN mel hop for a track of fewer than two frames)."""
         return float(self.times[1] - self.times[0]) if len(self.times) > 1 else HIFIGAN_MEL.frame_seconds
+
+
+#: pYIN runs at this rate wherever a contour must be accurate (every pitch score; reading a reference
+#: recording), so two tracks compared frame by frame share a hop in seconds whatever their files' rates
+ACCURATE_F0_RATE = 16000
+
+
+def accurate_f0(audio: Audio) -> F0Track:
+    """The ``"accurate"`` track (pYIN) of ``audio`` at :data:`ACCURATE_F0_RATE`."""
+    return f0(to_rate(audio, ACCURATE_F0_RATE), method="accurate")
 
 
 def f0(

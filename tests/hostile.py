@@ -64,6 +64,18 @@ def _twenty_minutes(path: Path) -> None:
             f.write(block)
 
 
+def _cut_mp3(path: Path) -> None:
+    """An MP3 cut to a third of its bytes: it decodes to a third of the length its header announces."""
+    soundfile.write(path, voice_like(sr=44100, seconds=2.0), 44100, format="MP3")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+
+
+def _many_channels(path: Path) -> None:
+    """255 silent channels at 48 kHz for 2 s: a 7 KB OGG that decodes to 24.5 million samples (98 MB), over
+    the 23 million a 60-s limit allows (the red team's had 59 s: 2.9 GB)."""
+    soundfile.write(path, np.zeros((96000, 255), np.float32), 48000, format="OGG")
+
+
 def _with(value: float):
     x = voice_like()
     x[500:510] = value
@@ -118,6 +130,10 @@ ROWS = [
     Row("random-bytes-named-wav", ".wav", _bytes(rng.bytes(6000)), "Could not read"),
     Row("text-named-mp3", ".mp3", _bytes(b"<html>not audio</html>\n" * 200), "Could not read"),
     Row("truncated-header", ".wav", _truncated, "Could not read"),
+    Row("mat5-named-wav", ".wav", _write(voice_like(), SR, fmt="MAT5"), "holds audio in the MAT5 format"),
+    Row("cut-mp3", ".mp3", _cut_mp3, "seems damaged or cut short"),
+    # study import allows 120 s, so twice the samples: there the file is decoded, in blocks, and is silent
+    Row("255-channels", ".ogg", _many_channels, "255 channels at 48000 Hz", "silent"),
     Row(
         "white-noise",
         ".wav",

@@ -103,12 +103,10 @@ def test_a_hostile_file_gives_an_output_or_a_clear_error_and_changes_nothing(
     path = tmp_path / f"input{row.suffix}"
     row.make(path)
     before = snapshot(live["data"])
-    if row.id == "20-minutes":  # refused from its header, before decoding 19 MB of samples
+    if row.id in ("20-minutes", "255-channels"):  # refused from its header, before decoding its samples
         import models.features
 
-        monkeypatch.setattr(
-            models.features, "_decode", lambda *a: pytest.fail("the 20-minute file was decoded")
-        )
+        monkeypatch.setattr(models.features, "_decode", lambda *a: pytest.fail(f"{row.id} was decoded"))
     if row.kind == "format":  # decoded, the same voice as the reference: what every converter then gets
         decoded, reference = load_audio(str(path), limits=APP_LIMITS).samples, voice_like()
         assert abs(len(decoded) - len(reference)) < 0.06 * SR
