@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import gradio as gr
 import numpy as np
 
+from demo.admission import admission
 from demo.controls import build_controls, options_from_values
 from demo.melody_input import build_melody_inputs, melody_from_inputs
 from demo.plots import conversion_figure
@@ -147,4 +148,5 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
             api_name=f"convert_{slug}",
             concurrency_limit=services.conversion_concurrency,
             concurrency_id="conversion",
+            validator=admission("conversion"),
         )

@@ -1,4 +1,5 @@
-"""Per-participant request limits for the answer path: a token bucket per (participant, kind).
+"""Per-client request limits: a token bucket per (participant, kind) for the answer path, and who a
+client is (:func:`client_address`, behind the proxies the deployment trusts).
 
 An honest listener cannot answer faster than the clips play (the service enforces that), so these
 limits only bite on scripts: a flood of answers or play reports from one link is refused with 429
@@ -7,6 +8,7 @@ before it reaches the database. Buckets live in memory; a restart forgets them, 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -53,3 +55,23 @@ class RateLimiter:
         full = self.rate.burst / self.rate.per_second
         for key in [k for k, (_, at) in self._buckets.items() if now - at >= full]:
             del self._buckets[key]
+
+
+def proxy_hops() -> int:
+    """SONGBRIDGE_PROXY_HOPS: how many proxies in front of the app append to X-Forwarded-For (1 on a
+    Hugging Face Space, 0 elsewhere by default). Only those entries are trusted: a client writes the rest."""
+    default = "1" if os.environ.get("SPACE_ID") else "0"
+    try:
+        return max(0, int(os.environ.get("SONGBRIDGE_PROXY_HOPS", default)))
+    except ValueError:
+        return int(default)
+
+
+def client_address(request) -> str | None:
+    """The caller's network address (``request``: a Starlette request): the entry the nearest trusted
+    proxy appended to X-Forwarded-For, else the connection's peer."""
+    hops = proxy_hops()
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+    if hops and forwarded:
+        return forwarded[-min(hops, len(forwarded))]
+    return request.client.host if request.client else None

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from evaluation.listening.ratelimit import ANSWER_RATE, EVENT_RATE, Rate, RateLimiter
+from evaluation.listening.ratelimit import ANSWER_RATE, EVENT_RATE, Rate, RateLimiter, client_address
 from evaluation.listening.service import API, ListeningError, ListeningService
 
 
@@ -42,26 +42,6 @@ STORAGE_DOWN = ListeningError(
     "The study cannot save anything right now (a problem on the server's side, not yours). Nothing you "
     "already answered is lost; please wait a minute, then press the button again.", 503, retry_after=60,
 )  # fmt: skip
-
-
-def proxy_hops() -> int:
-    """SONGBRIDGE_PROXY_HOPS: how many proxies in front of the app append to X-Forwarded-For (1 on a
-    Hugging Face Space, 0 elsewhere by default). Only those entries are trusted: a client writes the rest."""
-    default = "1" if os.environ.get("SPACE_ID") else "0"
-    try:
-        return max(0, int(os.environ.get("SONGBRIDGE_PROXY_HOPS", default)))
-    except ValueError:
-        return int(default)
-
-
-def client_address(request: Request) -> str | None:
-    """The caller's network address: the entry the nearest trusted proxy appended to X-Forwarded-For,
-    else the connection's peer."""
-    hops = proxy_hops()
-    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
-    if hops and forwarded:
-        return forwarded[-min(hops, len(forwarded))]
-    return request.client.host if request.client else None
 
 
 def admin_token() -> str | None:

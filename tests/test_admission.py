@@ -1,0 +1,39 @@
+"""One visitor cannot fill the conversion queue (issue 22, item 4): a script that queued 64 conversions in
+0.2 s locked every other visitor out. Joins beyond a session's share are refused before they wait."""
+
+import os
+
+from demo.admission import PER_SESSION
+from tests.listening_server import launch_app
+
+EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "speech_arctic_slt_a0009.wav")
+
+
+def test_a_flood_of_conversions_from_one_session_is_refused_and_others_still_get_in(tmp_path, monkeypatch):
+    from gradio_client import Client, handle_file
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    app = launch_app(monkeypatch, str(tmp_path / "data"))
+    try:
+        inputs = {
+            "note_text": "",
+            "midi_file": None,
+            "reference_recording": None,
+            "api_name": "/convert_world_sts",
+        }
+        flood = Client(app.local_url, verbose=False, analytics_enabled=False)
+        jobs = [flood.submit(audio_path=handle_file(EXAMPLE), **inputs) for _ in range(8)]
+        other = Client(app.local_url, verbose=False, analytics_enabled=False)
+        theirs = other.submit(audio_path=handle_file(EXAMPLE), **inputs)
+        refused = []
+        for job in jobs:
+            try:
+                job.result(timeout=300)
+            except Exception as error:  # gradio_client's ValidationError
+                refused.append(str(error))
+        # each conversion takes longer than the eight joins, so at most one more than the share gets in
+        assert len(refused) >= 8 - PER_SESSION - 1, refused
+        assert all("conversions waiting or running" in message for message in refused)
+        assert str(theirs.result(timeout=300)[0]).endswith(".wav")  # another visitor is not locked out
+    finally:
+        app.close()
