@@ -48,15 +48,31 @@ def test_a_70_30_preference_is_detected_and_a_50_50_one_is_not(rng):
     assert not other["significant"] and other["p_holm"] >= other["p"]
 
 
-def test_ties_are_shares_not_decisive_votes_and_count_half_in_bradley_terry(rng):
+def test_ties_are_shares_left_out_of_the_test_the_interval_and_bradley_terry_alike(rng):
     data = votes(rng, {"a": 1, "b": 1}, listeners=10, per_listener=20, tie_p=0.5)
     row = preference_table(answers=data).iloc[0]
     assert abs(row["share_tie"] - 0.5) < 0.1
     assert row["x"] + row["y"] + row["tie"] == row["n"] == 200
     assert np.isclose(row["share_x"] + row["share_y"] + row["share_tie"], 1)
-    only_ties = data.assign(value="tie")
-    bt = bradley_terry(answers=only_ties, resamples=20)
-    assert np.allclose(bt["score"], 0, atol=1e-6)  # all ties: equal strengths
+    decisive = data[data["value"] != "tie"]
+    same = preference_table(answers=decisive).iloc[0]
+    for column in ("x_of_decisive", "ci_low", "ci_high", "p"):
+        assert np.isclose(row[column], same[column])
+    bt = bradley_terry(answers=data, resamples=50)
+    assert np.allclose(bt["score"], bradley_terry(answers=decisive, resamples=50)["score"])
+    assert np.allclose(
+        bt[["ci_low", "ci_high"]], bradley_terry(answers=decisive, resamples=50)[["ci_low", "ci_high"]]
+    )
+    only_ties = bradley_terry(answers=data.assign(value="tie"), resamples=20)
+    assert np.allclose(only_ties["score"], 0, atol=1e-6)  # no decisive vote: equal strengths, from the prior
+    assert only_ties["ci_low"].isna().all() and only_ties["note"].str.contains("never wins").all()
+
+
+def test_bradley_terry_and_the_preference_table_estimate_the_same_share(rng):
+    data = votes(rng, {"a": 3, "b": 1}, listeners=12, per_listener=20, tie_p=0.3)
+    share = preference_table(answers=data).iloc[0]["x_of_decisive"]  # a over b among decisive votes
+    bt = bradley_terry(answers=data, resamples=20).set_index("system")["score"]
+    assert abs(1 / (1 + np.exp(-(bt["a"] - bt["b"]))) - share) < 0.005  # only the tiny prior differs
 
 
 def test_bradley_terry_recovers_the_order_of_simulated_strengths(rng):
@@ -69,7 +85,7 @@ def test_bradley_terry_recovers_the_order_of_simulated_strengths(rng):
     assert (bt["ci_low"] < bt["score"]).all() and (bt["score"] < bt["ci_high"]).all()
 
 
-def test_mos_interval_and_p808_column(rng):
+def test_mos_interval_and_p808_column_with_one_vote_per_listener(rng):
     rows = [
         dict(participant=f"p{i}", kind="test", attribute="nat", system_a=s, value=str(v), trial_id=i)
         for i in range(40)

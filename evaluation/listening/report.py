@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from evaluation.listening.analysis import Analysis
+from evaluation.listening.analysis import BT_MIN_LISTENERS, Analysis
 
 
 def markdown_table(*, frame: pd.DataFrame, digits: int = 3) -> str:
@@ -17,6 +17,8 @@ def markdown_table(*, frame: pd.DataFrame, digits: int = 3) -> str:
         return "_no data_\n"
 
     def cell(v) -> str:
+        if v is pd.NA:
+            return "–"
         if isinstance(v, bool | np.bool_):
             return "yes" if v else "no"
         if isinstance(v, float | np.floating):
@@ -62,7 +64,8 @@ def preference_bars(*, table: pd.DataFrame, path: str) -> str:
 
 
 def bt_plot(*, table: pd.DataFrame, path: str) -> str:
-    """Bradley–Terry log-strengths with their bootstrap 95 % intervals, per attribute."""
+    """Bradley–Terry log-strengths with their listener-bootstrap 95 % intervals (points only where an
+    attribute has no interval), per attribute."""
 
     def draw(plt):
         attributes = list(dict.fromkeys(table["attribute"]))
@@ -70,7 +73,7 @@ def bt_plot(*, table: pd.DataFrame, path: str) -> str:
         for ax, attribute in zip(axes[0], attributes, strict=True):
             part = table[table["attribute"] == attribute].sort_values("score")
             y = np.arange(len(part))
-            err = [part["score"] - part["ci_low"], part["ci_high"] - part["score"]]
+            err = np.nan_to_num([part["score"] - part["ci_low"], part["ci_high"] - part["score"]])
             ax.errorbar(part["score"], y, xerr=err, fmt="o", capsize=3)
             ax.set_yticks(y, part["system"], fontsize=8)
             ax.set_title(attribute, fontsize=9)
@@ -85,11 +88,11 @@ def mos_bars(*, table: pd.DataFrame, path: str) -> str:
         labels = [f"{r.system}\n{r.attribute}" for r in table.itertuples()]
         fig, ax = plt.subplots(figsize=(max(4, 0.9 * len(table)), 3.2))
         x = np.arange(len(table))
-        err = [table["mean"] - table["ci_low"], table["ci_high"] - table["mean"]]
+        err = np.nan_to_num([table["mean"] - table["ci_low"], table["ci_high"] - table["mean"]])
         ax.bar(x, table["mean"], yerr=err, capsize=3, color="#3b75af")
         ax.set_xticks(x, labels, fontsize=7)
         ax.set_ylim(1, 5)
-        ax.set_ylabel("MOS (95 % t-interval)")
+        ax.set_ylabel("MOS (listener-clustered 95 %)")
         return fig
 
     return _figure(path, draw)
@@ -108,26 +111,36 @@ def write_report(*, analysis: Analysis, out_dir: str, title: str, study_hash: st
                 table=tables["preference"], path=os.path.join(out_dir, f"preference_{suffix}.png")
             )
             parts += [
-                "### Preference (exact binomial on decisive votes, Clopper–Pearson 95 %, Holm across rows)\n",
+                "### Preference (share of decisive votes, ties left out; listener-clustered 95 % interval; "
+                "listener sign-flip test, Holm across rows)\n",
                 markdown_table(frame=tables["preference"]),
                 f"![preference](preference_{suffix}.png)\n",
             ]
         if "bradley_terry" in tables and len(tables["bradley_terry"]):
             bt_plot(table=tables["bradley_terry"], path=os.path.join(out_dir, f"bradley_terry_{suffix}.png"))
             parts += [
-                "### Bradley–Terry (ties count half; listener-clustered bootstrap 95 %)\n",
+                "### Bradley–Terry (decisive votes, ties left out; 95 % = t × listener-bootstrap SD; "
+                f"no interval below {BT_MIN_LISTENERS} listeners)\n",
                 markdown_table(frame=tables["bradley_terry"]),
                 f"![bradley-terry](bradley_terry_{suffix}.png)\n",
             ]
         if "position_bias" in tables:
-            parts += ["### Position bias (share of decisive votes for the clip played first)\n"]
+            parts += [
+                "### Position bias (share of decisive votes for the clip played first; listener-clustered "
+                "95 % interval and sign-flip test)\n"
+            ]
             parts.append(markdown_table(frame=tables["position_bias"]))
         if "mos" in tables and len(tables["mos"]):
             mos_bars(table=tables["mos"], path=os.path.join(out_dir, f"mos_{suffix}.png"))
             parts += [
-                "### MOS (95 % t-interval; ci95_p808 = 1.96σ/√n)\n",
+                "### MOS (listener-clustered 95 % t-interval; ci95_p808 = 1.96σ/√n over votes, not clustered)\n",
                 markdown_table(frame=tables["mos"]),
                 f"![mos](mos_{suffix}.png)\n",
+            ]
+        if "mos_differences" in tables and len(tables["mos_differences"]):
+            parts += [
+                "### MOS differences (listener-clustered 95 % t-interval and t-test, Holm across rows)\n",
+                markdown_table(frame=tables["mos_differences"]),
             ]
         if not tables:
             parts.append("_no answers yet_\n")
