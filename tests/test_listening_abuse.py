@@ -189,3 +189,51 @@ def test_the_headphone_check_passes_headphones_and_stops_loudspeakers(tmp_path, 
     else:
         assert state["next"] is not None
         answer_first_trial(service, clock, token, "A")
+
+
+def test_vote_stuffing_from_one_address_is_capped_and_screened_and_the_honest_result_stands(
+    tmp_path, monkeypatch
+):
+    """The red team's stuffing (20 scripted participants from one address reversed a 10-listener study):
+    the address cap lets 5 in, and the network gate of `analyze` screens those out."""
+    from evaluation.listening.analysis import analyze
+    from evaluation.listening.export import answers_frame, participants_frame
+
+    client, service, clock = _site(tmp_path, monkeypatch)
+    rank = {"sysA": 0, "sysB": 1, "sysC": 2}  # honest taste: A over B over C
+
+    def take_part(address: str, prefers_best: bool) -> bool:
+        started = _session(client, address)
+        if started.status_code != 200:
+            return False
+        token = started.json()["token"]
+        assert client.post(f"{API}/consent", json={"token": token, "profile": PROFILE}).status_code == 200
+        while (nxt := service.state(token=token)["next"]) is not None:
+            row = service.store.query(
+                "SELECT system_a, system_b FROM trials WHERE id = ?", (nxt["trial_id"],)
+            )[0]
+            better = "A" if rank[row["system_a"]] < rank[row["system_b"]] else "B"
+            choice = better if prefers_best else ("B" if better == "A" else "A")
+            if row["system_a"] == row["system_b"]:
+                choice = "tie"
+            answer_first_trial(service, clock, token, choice)  # plays both clips to the end, as bots do
+        return True
+
+    honest = sum(take_part(f"198.51.100.{k}", prefers_best=True) for k in range(10))
+    bots = sum(take_part("203.0.113.66", prefers_best=False) for _ in range(20))
+    assert honest == 10 and bots == 5  # the address cap: 5 new participants an hour
+    answers = answers_frame(store=service.store, study_id="demo")
+    result = analyze(
+        answers=answers, study_type="preference", rules=service.config(study_id="demo")["screening"],
+        resamples=50, participants=participants_frame(store=service.store, study_id="demo"),
+    )  # fmt: skip
+    screened = result.screening.set_index("participant")
+    assert screened["screened_out"].sum() == 5
+    assert (screened.loc[screened["screened_out"], "reasons"] == "many listeners from one network").all()
+    gates = dict(zip(result.gates["gate"], result.gates["listeners"], strict=True))
+    assert gates["many listeners from one network"] == 5 and gates["kept"] == 10
+    kept = result.kept["preference"]
+    # every pair's decisive votes go to the better system among the kept listeners
+    for row in kept.itertuples():
+        better_is_x = rank[row.system_x] < rank[row.system_y]
+        assert (row.x_of_decisive == 1.0) if better_is_x else (row.x_of_decisive == 0.0)

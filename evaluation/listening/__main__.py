@@ -83,14 +83,17 @@ def cmd_export(args) -> None:
 
 def cmd_analyze(args) -> None:
     from evaluation.listening.analysis import analyze
-    from evaluation.listening.export import answers_frame
+    from evaluation.listening.export import answers_frame, participants_frame
     from evaluation.listening.report import write_report
     from evaluation.listening.service import ListeningService
 
     store = _store(args)
     cfg = ListeningService(store=store).config(study_id=args.study)
     frame = answers_frame(store=store, study_id=args.study)
-    result = analyze(answers=frame, study_type=cfg["type"], rules=cfg["screening"], resamples=args.resamples)
+    result = analyze(
+        answers=frame, study_type=cfg["type"], rules=cfg["screening"], resamples=args.resamples,
+        participants=participants_frame(store=store, study_id=args.study),
+    )  # fmt: skip
     print(write_report(analysis=result, out_dir=args.out, title=cfg["title"], study_hash=cfg["hash"]))
 
 

@@ -362,6 +362,40 @@ def position_bias(*, answers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: more listeners than this from one network address are screened out (``max_listeners_per_network``): vote
+#: stuffing comes from one place. A lab or a class behind one address raises it in the study file.
+MAX_LISTENERS_PER_NETWORK = 3
+GATES = (
+    "failed catch trials", "same answer everywhere", "decisions faster than the clips",
+    "many listeners from one network",
+)  # fmt: skip
+
+
+def gate_counts(*, screen: pd.DataFrame, participants: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How many listeners each screening gate flagged (one listener can trip several), and, from the
+    participants table when given, who never reached an answer: stopped by the headphone check, or
+    consented and left."""
+    rows = [
+        {
+            "gate": gate,
+            "listeners": int(screen["reasons"].str.contains(gate, regex=False).sum()) if len(screen) else 0,
+        }
+        for gate in GATES
+    ]
+    if len(screen):
+        rows.append({"gate": "screened out (any gate)", "listeners": int(screen["screened_out"].sum())})
+        rows.append({"gate": "kept", "listeners": int((~screen["screened_out"]).sum())})
+    if participants is not None and len(participants):
+        failed = (participants["headphone_attempts"].fillna(0) >= 2) & (
+            participants["headphone_score"].fillna(0) < 5
+        )
+        answered = set(screen["participant"]) if len(screen) else set()
+        rows.append({"gate": "headphone check failed (no answers)", "listeners": int(failed.sum())})
+        silent = max(0, len(participants) - len(answered) - int(failed.sum()))
+        rows.append({"gate": "opened the link, gave no answer", "listeners": silent})
+    return pd.DataFrame(rows)
+
+
 def screening(*, answers: pd.DataFrame, rules: dict) -> pd.DataFrame:
     """Per listener: failed catch trials, one answer everywhere (over at least four test trials),
     decisions faster than the clips; and whether the listener is screened out by the study's rules
@@ -372,6 +406,11 @@ def screening(*, answers: pd.DataFrame, rules: dict) -> pd.DataFrame:
     answer before the longer clip could have ended, so only a listener who played A and B at the same
     time (or skipped through them) can decide sooner than hearing one after the other takes."""
     rows = []
+    per_network = int(rules.get("max_listeners_per_network", MAX_LISTENERS_PER_NETWORK))
+    networks = answers.drop_duplicates("participant") if "network" in answers else pd.DataFrame()
+    crowd = (
+        networks[networks["network"] != ""].groupby("network")["participant"].count() if len(networks) else {}
+    )
     for participant, group in answers.groupby("participant", sort=True):
         catches = group[group["kind"] == "catch"].drop_duplicates("trial_id")
         catch_rows = group[group["kind"] == "catch"]
@@ -392,6 +431,10 @@ def screening(*, answers: pd.DataFrame, rules: dict) -> pd.DataFrame:
             reasons.append("same answer everywhere")
         if fast > 0.2 * max(len(per_trial), 1):
             reasons.append("decisions faster than the clips")
+        network = str(group["network"].iloc[0]) if "network" in group else ""
+        shared = int(crowd.get(network, 1)) if network else 1
+        if shared > per_network:
+            reasons.append("many listeners from one network")
         rows.append(
             {
                 "participant": participant,
@@ -400,6 +443,8 @@ def screening(*, answers: pd.DataFrame, rules: dict) -> pd.DataFrame:
                 "failed_catch": len(failed_trials),
                 "straight_lining": straight,
                 "fast_decisions": fast,
+                "network": network,
+                "listeners_on_network": shared,
                 "screened_out": bool(reasons),
                 "reasons": ", ".join(reasons),
             }
@@ -420,14 +465,20 @@ class Analysis:
 
     study_type: str
     screening: pd.DataFrame
+    gates: pd.DataFrame = field(default_factory=pd.DataFrame)  # listeners per screening gate (gate_counts)
     all: dict[str, pd.DataFrame] = field(default_factory=dict)
     kept: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def analyze(*, answers: pd.DataFrame, study_type: str, rules: dict, resamples: int = 300) -> Analysis:
+def analyze(
+    *, answers: pd.DataFrame, study_type: str, rules: dict, resamples: int = 300,
+    participants: pd.DataFrame | None = None,
+) -> Analysis:  # fmt: skip
     """Run the tables for the study's type on all listeners and on those not screened out."""
     screen = screening(answers=answers, rules=rules) if len(answers) else pd.DataFrame()
-    out = Analysis(study_type=study_type, screening=screen)
+    out = Analysis(
+        study_type=study_type, screening=screen, gates=gate_counts(screen=screen, participants=participants)
+    )
     dropped = set(screen.loc[screen["screened_out"], "participant"]) if len(screen) else set()
     for label, subset in (("all", answers), ("kept", answers[~answers["participant"].isin(dropped)])):
         tables: dict[str, pd.DataFrame] = {}

@@ -12,24 +12,47 @@ from evaluation.listening.store import Store
 ANSWERS_SQL = """
 SELECT a.participant, a.trial_id, t.position, t.kind, t.item, a.attribute, a.value, a.system_a, a.system_b,
        a.first_played, a.decision_s, sa.duration + COALESCE(sb.duration, 0) AS min_listen_s,
-       t.expected, a.answered_at, a.study_hash, p.profile, p.seq
+       t.expected, a.answered_at, a.study_hash, p.profile, p.seq, p.address
 FROM answers a JOIN trials t ON t.id = a.trial_id JOIN participants p ON p.token = a.participant
 JOIN stimuli sa ON sa.name = t.stimulus_a LEFT JOIN stimuli sb ON sb.name = t.stimulus_b
 WHERE a.study_id = ? ORDER BY a.answered_at, a.id
 """
 ANSWER_COLUMNS = [
     "participant", "trial_id", "position", "kind", "item", "attribute", "value", "system_a", "system_b",
-    "first_played", "decision_s", "min_listen_s", "expected", "answered_at", "study_hash", "profile",
+    "first_played", "decision_s", "min_listen_s", "expected", "answered_at", "study_hash", "profile", "network",
 ]  # fmt: skip
 
 
 def answers_frame(*, store: Store, study_id: str) -> pd.DataFrame:
     """One row per (trial, attribute) answer, with the positions shown and the listener's profile."""
     rows = store.query(ANSWERS_SQL, (study_id,))
-    frame = pd.DataFrame(rows, columns=[*ANSWER_COLUMNS, "seq"])
+    frame = pd.DataFrame(rows, columns=[*ANSWER_COLUMNS[:-1], "seq", "address"])
     # Pseudonymous listener ids in exports: the token is a credential and never leaves the server.
     frame["participant"] = [listener_id(seq) for seq in frame["seq"]]
+    frame["network"] = network_labels(frame["address"])
     return frame[ANSWER_COLUMNS]
+
+
+def network_labels(addresses: pd.Series) -> list[str]:
+    """Which listeners shared a network address, as labels of this study only (N01, N02, … in order of
+    appearance; "" when unknown): the keyed hash itself would link listeners across studies."""
+    labels: dict[str, str] = {}
+    for address in addresses:
+        if isinstance(address, str) and address not in labels:
+            labels[address] = f"N{len(labels) + 1:02d}"
+    return [labels.get(a, "") if isinstance(a, str) else "" for a in addresses]
+
+
+def participants_frame(*, store: Store, study_id: str) -> pd.DataFrame:
+    """Everyone who opened the study link: consent, headphone check and completion (no answers needed)."""
+    rows = store.query(
+        "SELECT seq, consent_at, completed_at, headphone_score, headphone_attempts FROM participants "
+        "WHERE study_id = ?",
+        (study_id,),
+    )
+    return pd.DataFrame(
+        rows, columns=["seq", "consent_at", "completed_at", "headphone_score", "headphone_attempts"]
+    )
 
 
 def listener_id(seq: int) -> str:

@@ -102,6 +102,7 @@ def write_report(*, analysis: Analysis, out_dir: str, title: str, study_hash: st
     """Write ``report.md`` and its figures into ``out_dir``; returns the report's path."""
     os.makedirs(out_dir, exist_ok=True)
     parts = [f"# {title}\n", f"Study hash `{study_hash}`; {len(analysis.screening)} listeners.\n"]
+    parts += ["## Screening gates\n", markdown_table(frame=analysis.gates)]
     parts += ["## Listener screening\n", markdown_table(frame=analysis.screening)]
     for label, tables in (("All listeners", analysis.all), ("Screened listeners removed", analysis.kept)):
         parts.append(f"## {label}\n")

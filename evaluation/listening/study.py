@@ -32,6 +32,9 @@ DEFAULT_CONSENT = (
     "used for research. You can stop at any time. Please wear headphones in a quiet room."
 )
 DEFAULT_SCREENING = {"max_failed_catch": 1, "flag_straight_lining": True, "min_listen_ratio": 1.0}
+#: screening rules a study file may set that are not in every study's hash (added later; the default
+#: lives with the rule in evaluation/listening/analysis.py)
+OPTIONAL_SCREENING = ("max_listeners_per_network",)
 #: who may take part: new participants per network address per hour (a lab behind one address raises it);
 #: the query parameter that carries a recruiting platform's participant id (one participation per id);
 #: where to send a participant who finished ({code} is replaced by the completion code); the headphone
@@ -184,7 +187,7 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
     if catch is not None and not 0 <= catch <= 0.5:
         errors.append(f"catch_rate: {catch} is outside 0–0.5")
     screening = want("screening", dict, {}, "a mapping")
-    for key in sorted(set(screening or {}) - set(DEFAULT_SCREENING), key=str):
+    for key in sorted(set(screening or {}) - set(DEFAULT_SCREENING) - set(OPTIONAL_SCREENING), key=str):
         errors.append(f"screening.{key}: unknown rule (known: {', '.join(DEFAULT_SCREENING)})")
     _screening(screening or {}, errors)
     participants = _participants(want("participants", dict, {}, "a mapping"), errors)
@@ -253,6 +256,11 @@ def _screening(rules: dict, errors: list[str]) -> None:
     if not isinstance(rules.get("flag_straight_lining", True), bool):
         errors.append(
             f"screening.flag_straight_lining: must be true or false, got {rules['flag_straight_lining']!r}"
+        )
+    per_network = rules.get("max_listeners_per_network", 3)
+    if isinstance(per_network, bool) or not isinstance(per_network, int) or per_network < 1:
+        errors.append(
+            f"screening.max_listeners_per_network: must be a whole number from 1, got {per_network!r}"
         )
     ratio = rules.get("min_listen_ratio", 1.0)
     if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 <= ratio <= 10:
