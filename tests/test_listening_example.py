@@ -1,20 +1,24 @@
 """The README's example study validates, and a generate: block with the real WORLD converter imports."""
 
-from pathlib import Path
-
-import yaml
+import shutil
 
 from evaluation.listening.__main__ import main
 from evaluation.listening.store import Store
-from evaluation.listening.study import parse_study
 from tests.conftest import SPEECH_EXAMPLE
 
 
-def test_the_example_study_file_is_valid(tmp_path):
-    data = yaml.safe_load(Path("examples/study/preference.yaml").read_text())
-    data["stimuli"]["folder"] = str(tmp_path)  # where a user's converted outputs would be
-    study = parse_study(data=data, base_dir="examples/study")
-    assert study.type == "preference" and len(study.pairs) == 3 and study.catch_rate == 0.15
+def test_the_readme_example_study_inits_in_a_fresh_clone(tmp_path):
+    """`python -m evaluation.listening init examples/study/preference.yaml` as the README says: it makes
+    its stimuli from the bundled examples (no folder to prepare) and imports them."""
+    examples = tmp_path / "examples"
+    shutil.copytree("examples", examples, ignore=shutil.ignore_patterns("generated"))
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "init", str(examples / "study" / "preference.yaml")]) == 0
+    rows = list(Store(root=str(data)).db["stimuli"].rows)
+    systems = {r["system"] for r in rows if r["kind"] == "output"}
+    assert systems == {"world-sts", "parekh-mtl", "alignsts"}
+    assert {r["item"] for r in rows} == {"arctic_a0007", "arctic_a0009"}
+    assert (examples / "study" / "generated" / "alignsts" / "arctic_a0009.wav").stat().st_size > 10000
 
 
 def test_init_generates_with_world_sts_and_imports_the_outputs(tmp_path, capsys):
