@@ -10,12 +10,28 @@ INTRO = """# Songbridge
 Speech ↔ singing conversion and listening tests. Every tab takes an uploaded or recorded voice;
 each plot shows the input and output mel spectrograms with F0 drawn over them."""
 
+# On a study link (``/?study=ID``) participants see the study alone: the header, the tab row (whose
+# converter tabs name the systems under test) and Gradio's footer (its API page lists them too) are
+# hidden from the first paint, before the load event hides the tabs themselves (open_study_tab).
+PARTICIPANT_VIEW = """<style>
+html.sb-participant .sb-chrome, html.sb-participant .tab-wrapper, html.sb-participant footer {
+  display: none !important; }
+</style>"""
+PARTICIPANT_VIEW_JS = (
+    "if (new URLSearchParams(window.location.search).get('study')) "
+    "document.documentElement.classList.add('sb-participant');"
+)
+
 
 def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
     """``listening`` (a ListeningService) adds the listening-test tab, and the admin tab when
     SONGBRIDGE_ADMIN_TOKEN is set."""
     with gr.Blocks(title="Songbridge", analytics_enabled=False) as app:
-        gr.Markdown(INTRO)
+        if listening is not None:
+            gr.HTML(
+                "", html_template=PARTICIPANT_VIEW, js_on_load=PARTICIPANT_VIEW_JS, apply_default_css=False
+            )
+        intro = gr.Markdown(INTRO, elem_classes="sb-chrome")
         with gr.Tabs() as tabs:
             converter_tab(
                 services,
@@ -98,12 +114,12 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
                 examples="singing_",
             )
             if listening is not None:
-                _listening_tabs(app, tabs, listening)
+                _listening_tabs(app, tabs, intro, listening)
     return app
 
 
-def _listening_tabs(app: gr.Blocks, tabs: gr.Tabs, listening) -> None:
-    from demo.listening_tab import listening_tab, open_study_tab
+def _listening_tabs(app: gr.Blocks, tabs: gr.Tabs, intro: gr.Markdown, listening) -> None:
+    from demo.listening_tab import TAB_ID, listening_tab, open_study_tab
     from evaluation.listening.routes import admin_token
 
     listening_tab()
@@ -111,4 +127,9 @@ def _listening_tabs(app: gr.Blocks, tabs: gr.Tabs, listening) -> None:
         from demo.admin_tab import admin_tab
 
         admin_tab(listening)
-    app.load(open_study_tab, None, tabs, queue=False, api_visibility="private")
+    others = [intro, *(t for t in tabs.children if isinstance(t, gr.Tab) and t.id != TAB_ID)]
+
+    def participant_view(request: gr.Request):
+        return open_study_tab(request, hidden=len(others))
+
+    app.load(participant_view, None, [tabs, *others], queue=False, api_visibility="private")

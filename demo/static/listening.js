@@ -71,9 +71,9 @@
 
   function consent(s) {
     const questions = Object.entries(s.questions).map(([name, text]) =>
-      `<label>${esc(text)}<input name="${esc(name)}" required></label>`).join("");
+      `<label>${esc(text)}<input type="text" name="${esc(name)}" required></label>`).join("");
     root.innerHTML = `<h3>${esc(s.title)}</h3><p>${esc(s.consent)}</p>
-      <label><input type="checkbox" class="sb-agree"> I agree to take part.</label>${questions}
+      <label class="sb-choice"><input type="checkbox" class="sb-agree"> I agree to take part.</label>${questions}
       <button class="sb-start" disabled>Start</button><p class="sb-error"></p>`;
     const agree = root.querySelector(".sb-agree");
     const start = root.querySelector(".sb-start");
@@ -89,7 +89,7 @@
   // Woods et al. (2017): three tones, one quieter, one in antiphase; the quietest is plain on headphones only
   function headphoneCheck(check) {
     const trials = check.clips.map((url, k) => `<fieldset class="sb-hp"><legend>Sound ${k + 1}: which tone was the quietest?</legend>
-      <div class="sb-hp-player"></div>${["1", "2", "3"].map((c) => `<label><input type="radio" name="hp${k}" value="${c}"> tone ${c}</label>`).join(" ")}</fieldset>`).join("");
+      <div class="sb-hp-player"></div>${["1", "2", "3"].map((c) => `<label class="sb-choice"><input type="radio" name="hp${k}" value="${c}"> tone ${c}</label>`).join(" ")}</fieldset>`).join("");
     root.innerHTML = `<h3>Headphone check (attempt ${check.attempt} of ${check.of})</h3>
       <p>Put on headphones and set a comfortable volume. Each sound below has three tones; choose the quietest.
       You can play each sound once.</p>${trials}<button class="sb-submit" disabled>Continue</button><p class="sb-error"></p>`;
@@ -144,7 +144,7 @@
       <div class="sb-context"></div><div class="sb-clips"></div>
       <p class="sb-hint">Play ${mos ? "the clip" : "both clips"} to the end, then answer every question.</p>
       <div class="sb-questions">${Object.entries(s.attributes).map(([name, q]) => `<fieldset><legend>${esc(q)}</legend>
-        ${choices.map((c) => `<label><input type="radio" name="${esc(name)}" value="${c}"> ${c === "tie" ? "no difference" : c}</label>`).join(" ")}
+        ${choices.map((c) => `<label class="sb-choice"><input type="radio" name="${esc(name)}" value="${c}"> ${c === "tie" ? "no difference" : c}</label>`).join(" ")}
         </fieldset>`).join("")}</div><button class="sb-submit" disabled>Next</button><p class="sb-error"></p>`;
     const context = root.querySelector(".sb-context");
     if (t.source) context.append(player("source recording", null, t.source, t.trial_id));
