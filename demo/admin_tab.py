@@ -28,6 +28,21 @@ CSS = """<style>
 .sb-report img { max-width: 100%; height: auto; }
 </style>"""
 
+#: the export button: fetch the answers from the admin route with the token in a header and save them as a
+#: download in the browser (Gradio's file route would serve them at a URL anyone holding it can fetch)
+EXPORT_JS = """async (token, study, fmt) => {
+  if (!study) return "Choose a study first.";
+  const r = await fetch(`/listening/api/admin/${encodeURIComponent(study)}/export?format=${fmt}`,
+                        {headers: {"X-Admin-Token": token || ""}});
+  if (!r.ok) return (await r.json().catch(() => ({error: r.statusText}))).error;
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(await r.blob());
+  a.download = `${study}-answers.${fmt}`;
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  return `Saved ${study}-answers.${fmt}.`;
+}"""
+
 
 def _checked(token: str) -> None:
     try:
@@ -135,7 +150,11 @@ def admin_tab(listening: ListeningService) -> None:
         with gr.Row():
             fmt = gr.Radio(["csv", "parquet"], value="csv", label="Export format")
             export_button = gr.Button("Export answers")
-            file = gr.File(label="Download")
+            export_status = gr.Markdown()
+        # the API's export (gradio_client) returns a file; the page's button downloads through the admin
+        # route instead, so the answers never sit at a URL that works without the token
+        api_export = gr.Button(visible=False)
+        file = gr.File(visible=False)
 
         def ask_close(study_id: str):
             if not study_id:
@@ -150,7 +169,10 @@ def admin_tab(listening: ListeningService) -> None:
         load.click(studies, [token], [table, study], api_name="admin_studies", **admin)
         refresh.click(progress, [token, study], [conditions, listeners], api_name="admin_progress", **admin)
         analyse.click(report, [token, study], [text, screening, gallery], api_name="admin_report", **admin)
-        export_button.click(download, [token, study, fmt], [file], api_name="admin_export", **admin)
+        api_export.click(download, [token, study, fmt], [file], api_name="admin_export", **admin)
+        export_button.click(
+            None, [token, study, fmt], [export_status], js=EXPORT_JS, api_visibility="private"
+        )
         opened.click(
             lambda t, s: set_status(t, s, "open"), [token, study], [table], api_name="admin_open", **admin
         )

@@ -10,6 +10,7 @@ import time
 
 import httpx
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile
 from fastapi import FastAPI
@@ -310,6 +311,11 @@ def test_admin_routes_answer_nothing_without_the_configured_token(server, monkey
     client.post("/listening/api/admin/demo/status", json={"status": "open"}, headers={"X-Admin-Token": ADMIN})
     progress = client.get("/listening/api/admin/demo/progress", headers={"X-Admin-Token": ADMIN}).json()
     assert progress["listeners"] and "token" not in progress["listeners"][0]
+    parquet = client.get(
+        "/listening/api/admin/demo/export", params={"format": "parquet"}, headers={"X-Admin-Token": ADMIN}
+    )
+    frame = pd.read_parquet(io.BytesIO(parquet.content))  # the admin tab's download, in its other format
+    assert "system_a" in frame.columns and "network" in frame.columns and len(frame)
 
 
 WRITER = """

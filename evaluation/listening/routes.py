@@ -192,8 +192,13 @@ def build_router(
         check_admin(given=request.headers.get("x-admin-token"))
         study_id = request.path_params["study"]
         service.config(study_id=study_id)
+        frame = answers_frame(store=service.store, study_id=study_id)
+        if request.query_params.get("format", "csv") == "parquet":
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            return Response(buffer.getvalue(), media_type="application/vnd.apache.parquet")
         buffer = io.StringIO()
-        answers_frame(store=service.store, study_id=study_id).to_csv(buffer, index=False)
+        frame.to_csv(buffer, index=False)
         return Response(buffer.getvalue(), media_type="text/csv")
 
     def admin_status(request: Request, body):
