@@ -14,7 +14,6 @@ import gradio as gr
 import pandas as pd
 
 from demo.report_summary import readable_report, summary, with_summary, without_section
-from evaluation.listening.routes import check_admin
 from evaluation.listening.service import ListeningError, ListeningService
 
 # The participant link is made in the browser from the address the admin is using, so it is right
@@ -46,7 +45,7 @@ EXPORT_JS = """async (token, study, fmt) => {
 
 def _checked(token: str) -> None:
     try:
-        check_admin(given=token)
+        ListeningService.check_admin(given=token)
     except ListeningError as error:
         raise gr.Error(str(error)) from None
 
@@ -54,11 +53,9 @@ def _checked(token: str) -> None:
 def admin_tab(listening: ListeningService) -> None:
     from evaluation.listening import export as ex
 
-    store = listening.store
-
     def studies(token: str):
         _checked(token)
-        table = ex.studies(store=store)
+        table = listening.studies()
         return table, gr.Dropdown(
             choices=list(table["id"]), value=table["id"].iloc[0] if len(table) else None
         )
@@ -67,12 +64,8 @@ def admin_tab(listening: ListeningService) -> None:
         _checked(token)
         if not study_id:
             raise gr.Error("Choose a study first.")
-        return (
-            ex.progress_by_condition(store=store, study_id=study_id),
-            ex.progress_by_listener(store=store, study_id=study_id).assign(
-                profile=lambda f: f["profile"].astype(str)
-            ),
-        )
+        conditions, listeners = listening.progress(study_id=study_id)
+        return conditions, listeners.assign(profile=lambda f: f["profile"].astype(str))
 
     def report(token: str, study_id: str):
         from evaluation.listening.analysis import analyze
@@ -82,12 +75,12 @@ def admin_tab(listening: ListeningService) -> None:
         if not study_id:
             raise gr.Error("Choose a study first.")
         cfg = listening.config(study_id=study_id)
-        answers = ex.answers_frame(store=store, study_id=study_id)
+        answers = listening.answers(study_id=study_id)
         if not len(answers):
             return "No answers yet.", pd.DataFrame(), []
         result = analyze(
             answers=answers, study_type=cfg["type"], rules=cfg["screening"], resamples=300,
-            participants=ex.participants_frame(store=store, study_id=study_id),
+            participants=listening.participants(study_id=study_id),
         )  # fmt: skip
         out = tempfile.mkdtemp(prefix="songbridge-report-")
         path = write_report(analysis=result, out_dir=out, title=cfg["title"], study_hash=cfg["hash"])
@@ -103,7 +96,7 @@ def admin_tab(listening: ListeningService) -> None:
         if not study_id:
             raise gr.Error("Choose a study first.")
         out = os.path.join(tempfile.mkdtemp(prefix="songbridge-export-"), f"{study_id}-answers.{fmt}")
-        return ex.export(store=store, study_id=study_id, fmt=fmt, out=out)
+        return ex.write_frame(listening.answers(study_id=study_id), fmt=fmt, out=out)
 
     def set_status(token: str, study_id: str, status: str):
         _checked(token)
@@ -111,7 +104,7 @@ def admin_tab(listening: ListeningService) -> None:
             listening.set_status(study_id=study_id or "", status=status)
         except ListeningError as error:
             raise gr.Error(str(error)) from None
-        return ex.studies(store=store)
+        return listening.studies()
 
     with gr.Tab("Study admin", id="study-admin"):
         gr.HTML("", html_template=CSS, apply_default_css=False)

@@ -120,7 +120,7 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
 
 def _listening_tabs(app: gr.Blocks, tabs: gr.Tabs, intro: gr.Markdown, listening) -> None:
     from demo.listening_tab import TAB_ID, listening_tab, open_study_tab
-    from evaluation.listening.routes import admin_token
+    from evaluation.listening.settings import admin_token
 
     listening_tab()
     if admin_token() is not None:

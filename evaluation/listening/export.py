@@ -62,7 +62,10 @@ def listener_id(seq: int) -> str:
 
 def export(*, store: Store, study_id: str, fmt: str, out: str) -> str:
     """Write the answers as CSV or Parquet; returns the file written."""
-    frame = answers_frame(store=store, study_id=study_id)
+    return write_frame(answers_frame(store=store, study_id=study_id), fmt=fmt, out=out)
+
+
+def write_frame(frame: pd.DataFrame, *, fmt: str, out: str) -> str:
     os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
     if fmt == "csv":
         frame.to_csv(out, index=False)

@@ -8,11 +8,12 @@ before it reaches the database. Buckets live in memory; a restart forgets them, 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from evaluation.listening import settings
 
 
 @dataclass(frozen=True)
@@ -57,20 +58,10 @@ class RateLimiter:
             del self._buckets[key]
 
 
-def proxy_hops() -> int:
-    """SONGBRIDGE_PROXY_HOPS: how many proxies in front of the app append to X-Forwarded-For (1 on a
-    Hugging Face Space, 0 elsewhere by default). Only those entries are trusted: a client writes the rest."""
-    default = "1" if os.environ.get("SPACE_ID") else "0"
-    try:
-        return max(0, int(os.environ.get("SONGBRIDGE_PROXY_HOPS", default)))
-    except ValueError:
-        return int(default)
-
-
 def client_address(request) -> str | None:
     """The caller's network address (``request``: a Starlette request): the entry the nearest trusted
     proxy appended to X-Forwarded-For, else the connection's peer."""
-    hops = proxy_hops()
+    hops = settings.proxy_hops()
     forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
     if hops and forwarded:
         return forwarded[-min(hops, len(forwarded))]

@@ -12,7 +12,6 @@ opened with ``check_same_thread=False`` and every use of it holds the store's lo
 
 from __future__ import annotations
 
-import hmac
 import io
 import logging
 import os
@@ -42,19 +41,6 @@ STORAGE_DOWN = ListeningError(
     "The study cannot save anything right now (a problem on the server's side, not yours). Nothing you "
     "already answered is lost; please wait a minute, then press the button again.", 503, retry_after=60,
 )  # fmt: skip
-
-
-def admin_token() -> str | None:
-    return os.environ.get("SONGBRIDGE_ADMIN_TOKEN") or None
-
-
-def check_admin(*, given: str | None) -> None:
-    """Raise unless ``given`` equals the configured admin token (compared in constant time)."""
-    expected = admin_token()
-    if expected is None:
-        raise ListeningError("Not found.", 404)
-    if not given or not hmac.compare_digest(str(given).encode(), expected.encode()):
-        raise ListeningError("The admin token is missing or wrong.", 403)
 
 
 def _refusal(error: ListeningError) -> JSONResponse:
@@ -166,33 +152,20 @@ def build_router(
         return service.headphone_answers(token=str(body.get("token", "")), given=body.get("answers"))
 
     def admin_studies(request: Request, body):
-        from evaluation.listening.export import studies
-
-        check_admin(given=request.headers.get("x-admin-token"))
-        return studies(store=service.store).to_dict(orient="records")
+        service.check_admin(given=request.headers.get("x-admin-token"))
+        return service.studies().to_dict(orient="records")
 
     def admin_progress(request: Request, body):
-        from evaluation.listening.export import progress_by_condition, progress_by_listener
-
-        check_admin(given=request.headers.get("x-admin-token"))
-        study_id = request.path_params["study"]
-        service.config(study_id=study_id)
+        service.check_admin(given=request.headers.get("x-admin-token"))
+        conditions, listeners = service.progress(study_id=request.path_params["study"])
         return {
-            "conditions": progress_by_condition(store=service.store, study_id=study_id).to_dict(
-                orient="records"
-            ),
-            "listeners": progress_by_listener(store=service.store, study_id=study_id).to_dict(
-                orient="records"
-            ),
+            "conditions": conditions.to_dict(orient="records"),
+            "listeners": listeners.to_dict(orient="records"),
         }
 
     def admin_export(request: Request, body):
-        from evaluation.listening.export import answers_frame
-
-        check_admin(given=request.headers.get("x-admin-token"))
-        study_id = request.path_params["study"]
-        service.config(study_id=study_id)
-        frame = answers_frame(store=service.store, study_id=study_id)
+        service.check_admin(given=request.headers.get("x-admin-token"))
+        frame = service.answers(study_id=request.path_params["study"])
         if request.query_params.get("format", "csv") == "parquet":
             buffer = io.BytesIO()
             frame.to_parquet(buffer, index=False)
@@ -202,7 +175,7 @@ def build_router(
         return Response(buffer.getvalue(), media_type="text/csv")
 
     def admin_status(request: Request, body):
-        check_admin(given=request.headers.get("x-admin-token"))
+        service.check_admin(given=request.headers.get("x-admin-token"))
         body = _json(body)
         service.set_status(study_id=request.path_params["study"], status=str(body.get("status")))
         return {"ok": True}

@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from evaluation.listening import headphones
+from evaluation.listening import headphones, settings
 from evaluation.listening.assign import plan_listener
 from evaluation.listening.store import Store
 from evaluation.listening.study import DEFAULT_PARTICIPANTS, Study
@@ -174,6 +174,45 @@ class ListeningService:
             )
             self._names[study_id] = {(r["kind"], r["item"], r["system"]): r["name"] for r in rows}
         return self._names[study_id]
+
+    # -- the admin (every admin reader checks the token first: check_admin) ----------------------------
+    @staticmethod
+    def check_admin(*, given: str | None) -> None:
+        """Raise unless ``given`` equals SONGBRIDGE_ADMIN_TOKEN (compared in constant time); 404 when no
+        token is configured (then there is no admin at all)."""
+        expected = settings.admin_token()
+        if expected is None:
+            raise ListeningError("Not found.", 404)
+        if not given or not hmac.compare_digest(str(given).encode(), expected.encode()):
+            raise ListeningError("The admin token is missing or wrong.", 403)
+
+    def studies(self):
+        from evaluation.listening.export import studies
+
+        return studies(store=self.store)
+
+    def progress(self, *, study_id: str):
+        """(per condition, per listener) progress tables of a study."""
+        from evaluation.listening.export import progress_by_condition, progress_by_listener
+
+        self.config(study_id=study_id)
+        return (
+            progress_by_condition(store=self.store, study_id=study_id),
+            progress_by_listener(store=self.store, study_id=study_id),
+        )
+
+    def answers(self, *, study_id: str):
+        """The tidy answer table (export.answers_frame) of a study."""
+        from evaluation.listening.export import answers_frame
+
+        self.config(study_id=study_id)
+        return answers_frame(store=self.store, study_id=study_id)
+
+    def participants(self, *, study_id: str):
+        from evaluation.listening.export import participants_frame
+
+        self.config(study_id=study_id)
+        return participants_frame(store=self.store, study_id=study_id)
 
     # -- participants -------------------------------------------------------------------------------
     def start(self, *, study_id: str, address: str | None = None, params: dict | None = None) -> str:

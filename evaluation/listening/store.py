@@ -18,9 +18,10 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
+from evaluation.listening import settings
+from evaluation.listening.settings import JOURNAL_MODES
 from models.errors import SongbridgeError
 
-JOURNAL_MODES = ("WAL", "DELETE")
 DB_NAME = "listening.sqlite"
 #: PRAGMA user_version of the current schema; :meth:`Store._migrate` brings older databases up to it
 SCHEMA_VERSION = 1
@@ -38,19 +39,10 @@ class StoreError(SongbridgeError, RuntimeError):
     """The database is damaged or cannot be opened."""
 
 
-def data_dir() -> str:
-    """``SONGBRIDGE_DATA_DIR``, else ``/data`` on a Hugging Face Space, else ``./data``."""
-    if os.environ.get("SONGBRIDGE_DATA_DIR"):
-        return os.environ["SONGBRIDGE_DATA_DIR"]
-    return "/data" if os.environ.get("SPACE_ID") and os.path.isdir("/data") else "./data"
-
-
 def journal_mode() -> str | None:
-    """SONGBRIDGE_JOURNAL_MODE, or None when it is not set (the database keeps its mode)."""
-    if not os.environ.get("SONGBRIDGE_JOURNAL_MODE"):
-        return None
-    mode = os.environ["SONGBRIDGE_JOURNAL_MODE"].upper()
-    if mode not in JOURNAL_MODES:
+    """The configured journal mode (SONGBRIDGE_JOURNAL_MODE), checked; None when it is not set."""
+    mode = settings.journal_mode()
+    if mode is not None and mode not in JOURNAL_MODES:
         raise StoreError(f"SONGBRIDGE_JOURNAL_MODE={mode} is not one of {', '.join(JOURNAL_MODES)}.")
     return mode
 
@@ -59,7 +51,7 @@ class Store:
     """The study database; ``store.db`` is the sqlite-utils Database, ``store.lock`` serialises use."""
 
     def __init__(self, *, root: str | None = None, mode: str | None = None) -> None:
-        self.root = os.path.abspath(root or data_dir())
+        self.root = os.path.abspath(root or settings.data_dir())
         os.makedirs(self.root, exist_ok=True)
         self.path = os.path.join(self.root, DB_NAME)
         configured = mode or journal_mode()

@@ -1,0 +1,32 @@
+"""The seams ARCHITECTURE.md draws, checked on the source (a rule a later change could quietly break)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _reads_environment(path: Path) -> bool:
+    """True when the module touches os.environ or os.getenv."""
+    return any(
+        isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv")
+        for node in ast.walk(ast.parse(path.read_text()))
+    )
+
+
+def test_the_listening_platform_reads_its_settings_in_one_module():
+    readers = [
+        p.relative_to(ROOT).as_posix()
+        for p in sorted((ROOT / "evaluation" / "listening").glob("*.py"))
+        if p.name != "settings.py" and _reads_environment(p)
+    ]
+    assert readers == [], f"read the environment in evaluation/listening/settings.py, not in {readers}"
+
+
+def test_the_admin_tab_goes_through_the_service_and_the_routes_do_not_authenticate():
+    admin_tab = (ROOT / "demo" / "admin_tab.py").read_text()
+    assert ".store" not in admin_tab and "routes" not in admin_tab
+    routes = ast.parse((ROOT / "evaluation" / "listening" / "routes.py").read_text())
+    defined = {n.name for n in ast.walk(routes) if isinstance(n, ast.FunctionDef)}
+    assert not {"check_admin", "admin_token"} & defined  # the service checks the token (service.check_admin)
+    assert "compare_digest" not in ast.unparse(routes)
