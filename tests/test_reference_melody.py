@@ -180,3 +180,19 @@ def test_note_text_of_many_short_notes_does_not_drift():
     notes = tuple(Note(60 + i % 5 if i % 7 else None, i * 3 * hop, 3 * hop) for i in range(200))
     again = parse_note_text(to_note_text(Melody(notes)))
     assert max(abs(a.onset - b.onset) for a, b in zip(again.notes, notes, strict=True)) < 1e-3
+
+
+def test_a_guide_vocal_sets_the_singers_formant_boost_by_how_much_brighter_it_is():
+    from models.dsp.reference import formant_gain_db
+    from models.features import Audio
+
+    sr = 22050
+    noise = np.random.default_rng(0).standard_normal(4 * sr) * 0.1
+    spectrum = np.fft.rfft(noise)
+    freqs = np.fft.rfftfreq(len(noise), 1 / sr)
+    spectrum[(freqs >= 2500) & (freqs < 3500)] *= 2.0  # the singer's formant band 6 dB up
+    plain = Audio(noise.astype(np.float32), sr)
+    bright = Audio(np.fft.irfft(spectrum, len(noise)).astype(np.float32), sr)
+    assert 5.0 < formant_gain_db(plain, bright, 12.0) < 7.0
+    assert formant_gain_db(plain, bright, 3.0) == 3.0  # never past the slider
+    assert formant_gain_db(bright, plain, 12.0) == 0.0  # a duller guide asks for no boost

@@ -143,3 +143,31 @@ def bridge_gaps(hz: np.ndarray, max_frames: int, *, within: tuple[int, int] | No
         fraction = np.arange(1, gap + 1) / (gap + 1)
         out[left + 1 : right] = np.exp(np.log(out[left]) * (1 - fraction) + np.log(out[right]) * fraction)
     return out
+
+
+#: the singer's formant band and the body of the voice it is compared with (long-term spectra, Hz)
+FORMANT_BAND_HZ, BODY_BAND_HZ = (2500.0, 3500.0), (300.0, 2500.0)
+
+
+def formant_gain_db(speech: Audio, guide: Audio, cap_db: float) -> float:
+    """The singer's-formant boost a guide vocal asks for: how much more energy the guide has near 3 kHz
+    (relative to the body of its voice; long-term spectra of loud frames) than the speech, clipped to
+    0…``cap_db``. A fixed +6 dB moved the output away from the guide it follows: PJS valid guide-vocal LSD
+    9.47 (+6 dB) → 9.27 (this) → 9.25 (0 dB), RCA 0.865 → 0.873 → 0.874."""
+    return float(np.clip(_formant_ratio_db(guide) - _formant_ratio_db(speech), 0.0, cap_db))
+
+
+def _formant_ratio_db(audio: Audio, n_fft: int = 1024, hop: int = 256) -> float:
+    x = features.to_rate(audio, features.HIFIGAN_MEL.sample_rate).samples.astype(np.float64)
+    if len(x) <= n_fft:
+        return 0.0
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop] * np.hanning(n_fft)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    energy = power.sum(axis=1)
+    spectrum = power[energy > energy.max() * 1e-4].mean(axis=0)  # frames within 40 dB of the loudest
+    freqs = np.fft.rfftfreq(n_fft, 1 / features.HIFIGAN_MEL.sample_rate)
+
+    def band(edges):
+        return spectrum[(freqs >= edges[0]) & (freqs < edges[1])].mean()
+
+    return float(10 * np.log10(band(FORMANT_BAND_HZ) / max(band(BODY_BAND_HZ), 1e-20)))

@@ -19,6 +19,7 @@ from models.dsp.reference import (
     contour_f0,
     fit_octave,
     follow_loudness,
+    formant_gain_db,
     guide_alignment,
     guide_indices,
     require_voice,
@@ -79,7 +80,8 @@ class WorldSTSOptions:
     )
     singers_formant_db: float = option(
         6.0,
-        "Boost near 3 kHz that makes a voice carry like a trained singer's.",
+        "Boost near 3 kHz that makes a voice carry like a trained singer's. With a guide vocal: as much "
+        "as the guide has more than your voice there, up to this.",
         label="Singer's formant (dB)",
         minimum=0,
         maximum=12,
@@ -252,12 +254,15 @@ class WorldSpeechToSinging:
             # PJS valid split, and forced alignment stayed 13/13 on the real voices either way
             forced = vowel & ~source_voiced
             warped.ap[forced] = np.minimum(warped.ap[forced], 0.05)
+            formant_db = options.singers_formant_db
+            if guide is not None:  # as much as the guide has more than the speech, up to the slider
+                formant_db = formant_gain_db(source, melody.recording, options.singers_formant_db)
             warped.sp = world.boost_band(
                 warped.sp,
                 warped.sr,
                 centre_hz=3000.0,
                 width_hz=450.0,
-                gain_db=options.singers_formant_db,
+                gain_db=formant_db,
                 frames=vowel,
             )
             warped.sp[silent] *= SILENCE_GAIN
