@@ -237,3 +237,23 @@ def test_vote_stuffing_from_one_address_is_capped_and_screened_and_the_honest_re
     for row in kept.itertuples():
         better_is_x = rank[row.system_x] < rank[row.system_y]
         assert (row.x_of_decisive == 1.0) if better_is_x else (row.x_of_decisive == 0.0)
+
+
+def test_a_huge_request_body_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    from evaluation.listening.routes import MAX_BODY_BYTES
+
+    client, service, _clock = _site(tmp_path, monkeypatch)
+    token = _session(client, "203.0.113.7").json()["token"]
+    huge = {"token": token, "profile": {"headphones": "x" * (4 * MAX_BODY_BYTES)}}
+    refused = client.post(f"{API}/consent", json=huge)
+    assert refused.status_code == 413 and "KB" in refused.json()["error"]
+
+    def chunks():  # no Content-Length: the body is counted as it arrives
+        yield b'{"token": "' + token.encode() + b'", "padding": "'
+        for _ in range(8):
+            yield b"x" * MAX_BODY_BYTES
+        yield b'"}'
+
+    assert client.post(f"{API}/consent", content=chunks()).status_code == 413
+    assert service.state(token=token)["consented"] is False  # nothing was taken from either
+    assert client.post(f"{API}/consent", json={"token": token, "profile": PROFILE}).status_code == 200

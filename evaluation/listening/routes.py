@@ -13,6 +13,7 @@ opened with ``check_same_thread=False`` and every use of it holds the store's lo
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import sqlite3
@@ -57,10 +58,24 @@ def _limited(limiter: RateLimiter, token: str, what: str) -> None:
         )  # fmt: skip
 
 
+#: the largest request body the listening API reads: a consent with its profile or an answer is well under
+#: a kilobyte; a larger body is refused before it is read whole
+MAX_BODY_BYTES = 16_384
+
+
 async def _read(request: Request) -> dict | ListeningError:
     """The JSON object of a POST, or the refusal to raise when a handler asks for it (see ``_json``)."""
+    too_large = ListeningError(f"The request body is over {MAX_BODY_BYTES // 1024} KB.", 413)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return too_large
+    body = bytearray()
+    async for chunk in request.stream():  # a chunked body has no length to check up front
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return too_large
     try:
-        data = await request.json()
+        data = json.loads(body)
     except ValueError:
         return ListeningError("The request body must be JSON.", 422)
     if not isinstance(data, dict):
