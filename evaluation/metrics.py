@@ -358,7 +358,7 @@ def envelope_distance(reference: Audio, estimate: Audio, *, n_coefficients: int 
     from scipy.fft import dct
 
     def loud_mfcc(audio: Audio) -> np.ndarray:
-        mel = features.log_mel(features.to_rate(audio, features.HIFIGAN_MEL.sample_rate).samples)
+        mel = features.log_mel(audio)
         energy = mel.max(axis=0)
         keep = energy >= np.percentile(energy, 50)
         return dct(mel[:, keep], type=2, norm="ortho", axis=0)[1 : n_coefficients + 1].T
@@ -378,7 +378,7 @@ def rhythm_distance(reference: Audio, estimate: Audio) -> float:
     from models.alignsts.features import rhythm_of_mel
 
     def envelope(audio: Audio) -> np.ndarray:
-        mel = features.log_mel(features.to_rate(audio, features.HIFIGAN_MEL.sample_rate).samples)
+        mel = features.log_mel(audio)
         return gaussian_filter1d(rhythm_of_mel(mel, sharpness=400.0), 1.5)
 
     a, b = envelope(reference), envelope(estimate)

@@ -80,8 +80,8 @@ def analysed_result(source: Audio, output: Audio, *, target_f0: F0Track | None =
 
     return ConversionResult(
         audio=output,
-        input_mel=features.log_mel(source.samples),
-        output_mel=features.log_mel(output.samples),
+        input_mel=features.log_mel(source),
+        output_mel=features.log_mel(output),
         input_f0=features.f0(source, method="fast"),
         output_f0=features.f0(output, method="fast"),
         target_f0=target_f0,

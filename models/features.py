@@ -319,9 +319,11 @@ def decompress(logspec: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     return np.expm1(np.maximum(logspec, 0.0)).astype(np.float32)
 
 
-def spectrogram(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    """The model-facing spectrogram of ``spec``: log mel (n_mels, T) or log linear (n_fft // 2 + 1, T)."""
-    linear = magnitude(samples, spec)
+def spectrogram(audio: Audio, spec: FeatureSpec) -> np.ndarray:
+    """The model-facing spectrogram of ``spec``: log mel (n_mels, T) or log linear (n_fft // 2 + 1, T), of
+    ``audio`` resampled to the spec's rate. It takes the rate with the samples: bare arrays at 16 kHz were
+    once drawn as if they were 22.05 kHz (a 9.6 s output plotted as 7 s)."""
+    linear = magnitude(to_rate(audio, spec.sample_rate).samples, spec)
     if spec.n_mels is not None:
         linear = mel_filters(spec.sample_rate, spec.n_fft, spec.n_mels, spec.fmin, spec.fmax) @ linear
     return compress(linear, spec)
@@ -336,11 +338,12 @@ def mel_bin_frequencies(spec: FeatureSpec = HIFIGAN_MEL) -> np.ndarray:
     return librosa.mel_frequencies(n_mels=spec.n_mels + 2, fmin=spec.fmin, fmax=spec.fmax)[1:-1]
 
 
-def log_mel(samples: np.ndarray, spec: FeatureSpec = HIFIGAN_MEL) -> np.ndarray:
-    """ln(max(mel, 1e-5)) of the magnitude — exactly HiFi-GAN's ``mel_spectrogram`` — shape (n_mels, T)."""
+def log_mel(audio: Audio, spec: FeatureSpec = HIFIGAN_MEL) -> np.ndarray:
+    """ln(max(mel, 1e-5)) of the magnitude — exactly HiFi-GAN's ``mel_spectrogram`` — shape (n_mels, T), of
+    ``audio`` at the spec's rate (resampled if it is not)."""
     if spec.n_mels is None:
         raise ValueError(f"{spec.name} is a linear spec; log_mel needs a mel spec")
-    return spectrogram(samples, spec)
+    return spectrogram(audio, spec)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ class VocoderCheck:
         timer = StageTimer(progress, stages=3)
         with timer("analysis"):
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
-            mel = features.log_mel(source.samples)
+            mel = features.log_mel(source)
         with timer(options.vocoder):
             vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
             output = vocoder.synthesize(mel)

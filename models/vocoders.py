@@ -235,7 +235,7 @@ def spectral_convergence(magnitude: np.ndarray, audio: Audio, spec: FeatureSpec)
 def copy_synthesis(audio: Audio, vocoder: Vocoder) -> Audio:
     """Analyse ``audio`` with the vocoder's own spec and resynthesize it: the ceiling of every converter."""
     source = features.to_rate(audio, vocoder.spec.sample_rate)
-    return vocoder.synthesize(features.spectrogram(source.samples, vocoder.spec))
+    return vocoder.synthesize(features.spectrogram(source, vocoder.spec))
 
 
 if __name__ == "__main__":

@@ -84,6 +84,10 @@ def test_strength_interpolates_between_the_two_modes_posterior_means():
 # Pairing by DTW
 
 
+def _mel(x: np.ndarray) -> np.ndarray:
+    return log_mel(Audio(x, SR))
+
+
 def _voice(rng: np.random.Generator, seconds: float = 3.0) -> np.ndarray:
     """A vowel-like sequence: harmonic tones whose pitch and two formants glide (as speech never holds
     still, and DTW cannot place a frame inside a steady tone), with short gaps."""
@@ -139,7 +143,7 @@ def test_dtw_pairing_recovers_a_known_time_warp(rng, effect):
     clean = _voice(rng)
     warped, truth = _time_warp(clean)
     target = effect(warped) if effect else warped
-    clean_mel, target_mel = log_mel(clean), log_mel(target)
+    clean_mel, target_mel = _mel(clean), _mel(target)
     path, quality = align(clean_mel, target_mel)
     found = frame_map(path, clean_mel.shape[1])
     n = min(len(found), len(truth))
@@ -152,8 +156,8 @@ def test_dtw_pairing_recovers_a_known_time_warp(rng, effect):
 
 def test_unrelated_recordings_are_flagged_poor(rng):
     a, b = _voice(rng), _voice(np.random.default_rng(99))
-    _, quality = align(log_mel(a), log_mel(b))
-    _, good = align(log_mel(a), log_mel(_time_warp(a)[0]))
+    _, quality = align(_mel(a), _mel(b))
+    _, good = align(_mel(a), _mel(_time_warp(a)[0]))
     assert quality.cost_ratio > good.cost_ratio + 0.2
 
 
@@ -176,11 +180,11 @@ def test_pairs_folder_with_another_effect_aligns_and_trains_through_the_cli(rng,
         assert pair.target.shape == pair.clean.shape and not pair.quality.poor
     # the path found through the effect puts the (effect-free) warped copy back onto the clean timing
     clean = _voice(np.random.default_rng(10), seconds=2.0)
-    warped_mel = log_mel(_time_warp(clean)[0])
-    path, _ = align(log_mel(clean), log_mel(_tremolo_bitcrush(_time_warp(clean)[0])))
-    n = log_mel(clean).shape[1]
-    restored = np.mean(np.abs(warp_to_clean(warped_mel, path, n) - log_mel(clean)))
-    unaligned = np.mean(np.abs(warped_mel[:, :n] - log_mel(clean)))
+    warped_mel = _mel(_time_warp(clean)[0])
+    path, _ = align(_mel(clean), _mel(_tremolo_bitcrush(_time_warp(clean)[0])))
+    n = _mel(clean).shape[1]
+    restored = np.mean(np.abs(warp_to_clean(warped_mel, path, n) - _mel(clean)))
+    unaligned = np.mean(np.abs(warped_mel[:, :n] - _mel(clean)))
     assert restored < 0.6 * unaligned, (restored, unaligned)  # the phase vocoder smears what it stretches
 
     out = tmp_path / "run"

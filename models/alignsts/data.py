@@ -45,7 +45,7 @@ def prepare(args: tuple[str, Pair]) -> Example:
     root, pair = args
     speech = features.load_audio(audio_path(root, pair.speech_wav))
     singing = features.load_audio(audio_path(root, pair.singing_wav), sr=MEL_SPEC.sample_rate)
-    mel = features.log_mel(singing.samples, MEL_SPEC)
+    mel = features.log_mel(singing, MEL_SPEC)
     melody = Melody(tuple(Note(m, o, d) for m, o, d in pair.notes))
     notes, onsets = pitch_frames(melody, mel.shape[1])
     content = content_features(speech)

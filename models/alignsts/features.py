@@ -50,13 +50,13 @@ def rhythm_of_mel(log_mel: np.ndarray, sharpness: float = RHYTHM_SHARPNESS) -> n
 
 def speech_rhythm(speech: Audio) -> np.ndarray:
     """(T2,) rhythm envelope of the speech on the content frames (the w/o-adaptor ablation's rhythm)."""
-    mel = features.log_mel(features.to_rate(speech, CONTENT_SPEC.sample_rate).samples, CONTENT_SPEC)
+    mel = features.log_mel(speech, CONTENT_SPEC)
     return rhythm_of_mel(mel)
 
 
 def speaker_vector(speech: Audio) -> np.ndarray:
     """(80,) mean HiFi-GAN log mel over the louder half of the speech frames."""
-    mel = features.log_mel(features.to_rate(speech, MEL_SPEC.sample_rate).samples, MEL_SPEC)
+    mel = features.log_mel(speech, MEL_SPEC)
     energy = mel.max(axis=0)
     loud = energy >= np.median(energy)
     return mel[:, loud].mean(axis=1).astype(np.float32)

@@ -242,7 +242,7 @@ def _load(path: str) -> np.ndarray:
 
 def loud_span(samples: np.ndarray) -> tuple[float, float]:
     """(first, last) seconds of the frames within :data:`LOUD_DB` of the loudest (HiFi-GAN mel energy)."""
-    energy = log_mel(samples).max(axis=0)  # ln magnitude
+    energy = log_mel(Audio(samples, SAMPLE_RATE)).max(axis=0)  # ln magnitude
     loud = np.flatnonzero(energy >= energy.max() - LOUD_DB / 20 * math.log(10))
     hop = HIFIGAN_MEL.frame_seconds
     return float(loud[0] * hop), float((loud[-1] + 1) * hop)

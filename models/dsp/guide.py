@@ -61,7 +61,7 @@ def mfcc_frames(audio: Audio) -> np.ndarray:
     """(frames, 20) MFCCs 1–20 of the HiFi-GAN log mel, mean- and variance-normalised per recording."""
     from scipy.fft import dct
 
-    mel = features.log_mel(features.to_rate(audio, HIFIGAN_MEL.sample_rate).samples)
+    mel = features.log_mel(audio)
     coefficients = dct(mel, type=2, norm="ortho", axis=0)[1:21].T
     return (coefficients - coefficients.mean(axis=0)) / (coefficients.std(axis=0) + 1e-8)
 

@@ -34,7 +34,7 @@ def speech_input(speech: Audio, n_samples: int) -> np.ndarray:
     """The paper's speech input: silence removed, stretched to ``n_samples``, log(1 + |STFT|) (F, T)."""
     voiced = features.remove_silence(speech)
     stretched = features.stretch_to_length(voiced, n_samples)
-    return features.spectrogram(stretched.samples, SPEC)
+    return features.spectrogram(stretched, SPEC)
 
 
 def frame_f0(audio: Audio, n_frames: int) -> np.ndarray:
@@ -93,7 +93,7 @@ INPUTS = ("stretched", "phsync", "singing")
 
 def phone_synced_input(speech: Audio, pair: Pair, n_frames: int) -> np.ndarray:
     """PhSync: each speech phone's frames mapped onto its sung span (oracle durations from the labels)."""
-    x = features.spectrogram(speech.samples, SPEC)
+    x = features.spectrogram(speech, SPEC)
     spoken = [(a, b) for a, b, p in pair.speech_phones if p != "SIL"]
     sung = [(a, b) for a, b, p in pair.singing_phones if p != "SIL"]
     frame_s = SPEC.hop_length / SPEC.sample_rate
@@ -109,7 +109,7 @@ def prepare(args: tuple[str, Pair, str]) -> Example:
     speech = features.load_audio(audio_path(root, pair.speech_wav), sr=SPEC.sample_rate)
     n = len(singing.samples) - len(singing.samples) % SPEC.hop_length
     singing = Audio(singing.samples[:n], singing.sr)
-    y = features.spectrogram(singing.samples, SPEC)
+    y = features.spectrogram(singing, SPEC)
     if kind == "singing":  # the singing autoencoder, the paper's upper bound
         x = y
     elif kind == "phsync":

@@ -42,7 +42,7 @@ def frame_labels(spans, n_frames: int) -> np.ndarray:
 
 def mel_of(audio: features.Audio) -> np.ndarray:
     """(n_mels, T) log mel of ``audio`` at the recognizer's 16 kHz."""
-    return features.log_mel(features.to_rate(audio, SPEC.sample_rate).samples, SPEC)
+    return features.log_mel(audio, SPEC)
 
 
 def utterances_of(root: str, pair: Pair, sides: tuple[str, ...] = SIDES) -> list[Utterance]:

@@ -86,7 +86,7 @@ class S2SFlowConverter:
             raise AudioInputError(
                 f"The singing is {source.duration:.2f} s long; give at least {MIN_SECONDS} s of a sung phrase."
             )
-        mel = torch.from_numpy(features.log_mel(source.samples, SPEC))[None]
+        mel = torch.from_numpy(features.log_mel(source, SPEC))[None]
         generator = torch.Generator().manual_seed(int(options.seed))
         out, _ = self.model.sample(
             mel, noise_scale=options.noise_scale, length_scale=options.length_scale, generator=generator

@@ -36,7 +36,7 @@ def frame_phones(segments: list, n_frames: int) -> np.ndarray:
 
 
 def mel(path: str) -> np.ndarray:
-    return features.log_mel(features.load_audio(path, sr=SPEC.sample_rate).samples, SPEC)
+    return features.log_mel(features.load_audio(path, sr=SPEC.sample_rate), SPEC)
 
 
 def prepare(root: str, pair: Pair) -> Example:

@@ -99,7 +99,7 @@ class VAEStyleConverter:
         with timer("analysis"):
             source = features.to_rate(audio, SPEC.sample_rate)
             gain = PEAK / max(float(np.max(np.abs(source.samples))), 1e-6)
-            mel = features.log_mel(source.samples * gain)
+            mel = features.log_mel(Audio(source.samples * gain, source.sr))
         with timer("network"):
             styled = self.stylise_mel(mel, strength=options.strength)
         with timer(options.vocoder):

@@ -71,7 +71,7 @@ def load_pair(folder: str, *, name: str | None = None, cache_dir: str | None = N
         clean, target = (features.load_audio(p, sr=SPEC.sample_rate, limits=PAIR_LIMITS) for p in paths)
     except SongbridgeError as error:
         raise PairsError(f"pair {name}: {error}") from None
-    clean_mel, target_mel = features.log_mel(clean.samples), features.log_mel(target.samples)
+    clean_mel, target_mel = features.log_mel(clean), features.log_mel(target)
     try:
         path, quality = align(clean_mel, target_mel)
     except ValueError as error:
