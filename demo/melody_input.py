@@ -38,6 +38,7 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
             info="Exactly: its own pitch curve (tuning, vibrato, slides). As notes: the notes read from it.",
         )
         read_notes = gr.Markdown(visible=False)
+        contour_plot = gr.Plot(label="Pitch curve of the reference and the notes read from it", visible=False)
         with gr.Row():
             transpose = gr.Slider(
                 -12,
@@ -51,34 +52,41 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
 
     def show_chosen(chosen: str):
         shown = [gr.update(visible=chosen == name) for name in SOURCES]
-        return [*shown, gr.update(visible=chosen == SOURCES[3]), gr.update(visible=chosen == SOURCES[3])]
+        reference_parts = [gr.update(visible=chosen == SOURCES[3])] * 3
+        return [*shown, *reference_parts]
 
     # Only the chosen source's input is shown; a UI-only event, off the conversion queue.
     source.change(
         show_chosen,
         inputs=source,
-        outputs=[tune, text, midi, reference, reference_mode, read_notes],
+        outputs=[tune, text, midi, reference, reference_mode, read_notes, contour_plot],
         queue=False,
         api_visibility="private",
     )
 
     def read_reference(path):
         """The notes read from a new reference, put into the note-text box to edit (shown by a line)."""
+        from demo.plots import melody_figure
+
         if not path:
-            return gr.update(), gr.update(value="")
+            return gr.update(), gr.update(value=""), None
         try:
             melody = melodies.from_recording(load_audio(path))
         except (melodies.MelodyError, AudioInputError) as error:
-            return gr.update(), gr.update(value=f"⚠ {error}")
-        return gr.update(value=melodies.to_note_text(melody)), gr.update(
-            value=f"Read {len(melody.sung_notes)} notes from the recording ({melody.duration:.1f} s). They are "
-            "in **Note text** now: edit them there and choose that source to sing your version."
+            return gr.update(), gr.update(value=f"⚠ {error}"), None
+        return (
+            gr.update(value=melodies.to_note_text(melody)),
+            gr.update(
+                value=f"Read {len(melody.sung_notes)} notes from the recording ({melody.duration:.1f} s). They "
+                "are in **Note text** now: edit them there and choose that source to sing your version."
+            ),
+            melody_figure(melody),
         )
 
     reference.change(
         read_reference,
         inputs=reference,
-        outputs=[text, read_notes],
+        outputs=[text, read_notes, contour_plot],
         queue=False,
         api_visibility="private",
     )

@@ -56,3 +56,22 @@ def conversion_figure(result: ConversionResult) -> Figure:
     _panel(bottom, result.output_mel, "Output", {"target": result.target_f0, "output": result.output_f0})
     bottom.set_xlabel("seconds")
     return figure
+
+
+def melody_figure(melody) -> Figure:
+    """A melody read from a recording: its pitch curve (what "follow the recording exactly" sings) over
+    the notes read from it (what "as notes" sings), in MIDI pitch over seconds."""
+    from models.melody import hz_to_midi
+
+    fig = Figure(figsize=(9, 2.6), layout="constrained")
+    ax = fig.add_subplot()
+    for note in melody.sung_notes:
+        ax.plot([note.onset, note.end], [note.midi, note.midi], color="#94a3b8", lw=5, solid_capstyle="butt")
+    contour = melody.contour()
+    pitch = np.where(contour.hz > 0, hz_to_midi(np.maximum(contour.hz, 1e-6)), np.nan)
+    ax.plot(contour.times, pitch, color="#f97316", lw=1.2, label="pitch curve")
+    ax.plot([], [], color="#94a3b8", lw=5, label="notes read")
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("MIDI pitch (60 = C4)")
+    ax.legend(loc="upper right", fontsize=8)
+    return fig

@@ -196,3 +196,19 @@ def test_a_guide_vocal_sets_the_singers_formant_boost_by_how_much_brighter_it_is
     assert 5.0 < formant_gain_db(plain, bright, 12.0) < 7.0
     assert formant_gain_db(plain, bright, 3.0) == 3.0  # never past the slider
     assert formant_gain_db(bright, plain, 12.0) == 0.0  # a duller guide asks for no boost
+
+
+def test_the_tab_plots_the_reference_pitch_curve_over_the_notes_read_from_it():
+    from demo.plots import melody_figure
+    from models.melody import hz_to_midi
+
+    reference = vibrato_tone(220.0, rate_hz=6.0, extent_cents=60.0, noise_db=None, seconds=2.0).audio
+    melody = from_recording(reference)
+    lines = melody_figure(melody).axes[0].get_lines()
+    curve = next(line for line in lines if line.get_label() == "pitch curve")
+    drawn = np.asarray(curve.get_ydata(), dtype=float)
+    voiced = melody.contour().hz > 0
+    assert np.allclose(drawn[voiced], hz_to_midi(melody.contour().hz[voiced]))
+    assert np.ptp(drawn[voiced]) > 0.9  # the ±60-cent vibrato shows, not a flat line
+    notes = [line for line in lines if line.get_label().startswith("_") and len(line.get_xdata()) == 2]
+    assert len(notes) == len(melody.sung_notes)
