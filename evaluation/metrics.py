@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evaluation.dtw import dtw, pairwise_euclidean
 from models import features
+from models.dtw import dtw, pairwise_euclidean
 from models.features import LSD_STFT, Audio, F0Track
 from models.melody import Note, midi_to_hz
 
@@ -168,7 +168,7 @@ def mcd_from_cepstra(*, reference: np.ndarray, estimate: np.ndarray, align: bool
     """MCD in dB: (10·√2 / ln 10) · mean over aligned frame pairs of sqrt(Σ_{m=1..M} (c_m − ĉ_m)²), on
     SPTK-convention mel-cepstra (:func:`mel_cepstrum_from_envelope`).
 
-    c0 (the level) is excluded. With ``align`` the pairs come from the DTW path (:func:`evaluation.dtw.dtw`)
+    c0 (the level) is excluded. With ``align`` the pairs come from the DTW path (:func:`models.dtw.dtw`)
     on those same distances; without, frames are paired in order and the longer signal is truncated.
     """
     ref = np.asarray(reference, dtype=np.float64)[:, 1:]

@@ -1,6 +1,6 @@
 """Spectrogram → waveform: HiFi-GAN (universal weights) and Griffin-Lim, behind one interface.
 
-``python -m models.vocoders --bench`` prints each vocoder's real-time factor and copy-synthesis quality.
+``python -m evaluation.tables.vocoders`` prints each vocoder's real-time factor and copy-synthesis quality.
 WORLD synthesis is not here: it belongs to ``models/dsp``, whose converters never leave the WORLD domain.
 """
 
@@ -236,9 +236,3 @@ def copy_synthesis(audio: Audio, vocoder: Vocoder) -> Audio:
     """Analyse ``audio`` with the vocoder's own spec and resynthesize it: the ceiling of every converter."""
     source = features.to_rate(audio, vocoder.spec.sample_rate)
     return vocoder.synthesize(features.spectrogram(source, vocoder.spec))
-
-
-if __name__ == "__main__":
-    import runpy
-
-    runpy.run_module("models.vocoder_bench", run_name="__main__")

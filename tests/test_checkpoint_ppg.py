@@ -12,9 +12,10 @@ import os
 
 import numpy as np
 
+from evaluation.intelligibility import phone_error_rate
 from models.corpus.manifest import read_manifest
 from models.ppg.data import utterances_of
-from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer, phone_error_rate, segments
+from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer, segments
 
 HELDOUT = os.path.join(os.path.dirname(__file__), "data", "heldout_synthetic")
 

@@ -3,7 +3,6 @@ import math
 import numpy as np
 import pytest
 
-from evaluation.dtw import dtw
 from evaluation.metrics import (
     MCD_CONSTANT,
     contour_scores,
@@ -17,6 +16,7 @@ from evaluation.metrics import (
     true_pitch_scores,
 )
 from models import features
+from models.dtw import dtw
 from models.features import Audio, load_audio
 from models.melody import Note, midi_to_hz
 from tests.conftest import SPEECH_EXAMPLE

@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 import torch
 
+from evaluation.intelligibility import phone_error_rate
 from models.base import CheckpointError
 from models.corpus.phones import PHONES
 from models.features import PPG_MEL, Audio
 from models.ppg import augment
 from models.ppg.data import SIL_INDEX, Utterance, frame_labels
 from models.ppg.model import PhoneRecognizerNet, PPGConfig
-from models.ppg.recognizer import PhoneRecognizer, best_path, phone_error_rate, segments
+from models.ppg.recognizer import PhoneRecognizer, best_path, segments
 from models.ppg.train import PPGTask
 
 SMALL = PPGConfig(channels=32, conv_layers=2, gru_hidden=16, dropout=0.0)

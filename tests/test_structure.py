@@ -30,3 +30,20 @@ def test_the_admin_tab_goes_through_the_service_and_the_routes_do_not_authentica
     defined = {n.name for n in ast.walk(routes) if isinstance(n, ast.FunctionDef)}
     assert not {"check_admin", "admin_token"} & defined  # the service checks the token (service.check_admin)
     assert "compare_digest" not in ast.unparse(routes)
+
+
+def test_models_never_import_evaluation():
+    """``models/`` is what is measured, ``evaluation/`` measures it: no import the other way, at the top of a
+    module or inside a function (scoring scripts live in evaluation/tables/)."""
+    offenders = []
+    for path in sorted((ROOT / "models").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names = [node.value] if node.value.startswith("evaluation.") else []  # runpy targets
+            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "evaluation"]
+    assert offenders == []

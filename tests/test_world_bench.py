@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from models.dsp.bench import notes_for_syllables
+from evaluation.tables.world_sts import notes_for_syllables
 from models.melody import Melody, Note
 
 TUNE = Melody((Note(60, 0.0, 0.5), Note(None, 0.5, 0.5), Note(62, 1.0, 0.5), Note(64, 1.5, 1.0)), name="t")

@@ -1,7 +1,6 @@
-"""Command line of the corpus tools.
+"""Command line of the corpus tools (what a built corpus holds: ``python -m evaluation.tables.corpus_stats``).
 
 python -m models.corpus build --out DIR --hours H --seed S [--pairs N] [--workers W]
-python -m models.corpus stats DIR [--sample 20]
 python -m models.corpus nus48e --root NUS-48E --out DIR
 python -m models.corpus pjs --root ../shared/data/pjs --out DIR
 """
@@ -35,10 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--pairs", type=int, help="number of pairs instead of --hours")
     make.add_argument("--seed", type=int, default=0)
     make.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    show = commands.add_parser("stats", help="speed, phone agreement, pitch accuracy, determinism")
-    show.add_argument("corpus")
-    show.add_argument("--sample", type=int, default=20, help="pairs re-tracked for pitch accuracy")
-    show.add_argument("--rebuild", type=int, default=8, help="pairs rebuilt to check determinism")
     commands.add_parser("nus48e", help="cut NUS-48E into the same manifest (--root DIR --out DIR)")
     commands.add_parser("pjs", help="the PJS real speech/singing pairs into the same manifest (--root --out)")
     args = parser.parse_args(argv)
@@ -52,10 +47,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"{done.pairs} pairs ({done.dropped} dropped), {done.hours:.2f} h, {done.wall_s:.0f} s; "
                 f"manifest sha256 {done.manifest_sha256}"
             )
-        else:
-            from models.corpus.stats import report, stats
-
-            print(report(stats(args.corpus, sample=args.sample, rebuild=args.rebuild)))
     except SongbridgeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -9,8 +9,8 @@ The speech and the reference are described frame by frame by features that say *
   by the negative log of their inner product — speaker-independent by training, but trained on the
   synthetic English corpus only.
 
-Which is better is measured, not assumed (``python -m models.dsp.guide_bench``); the default is the winner.
-Measured (``python -m models.dsp.guide_bench corpora/synth80``, 12 synthetic pairs, 346 phone onsets whose
+Which is better is measured, not assumed (``python -m evaluation.tables.guide``); the default is the winner.
+Measured (``python -m evaluation.tables.guide corpora/synth80``, 12 synthetic pairs, 346 phone onsets whose
 true times are known on both sides): sung phone onsets carried to the speech land a median 11 ms from the
 speech's own with either feature (87 % / 90 % within 50 ms), against 218 ms (8 %) for a uniform stretch;
 MFCCs take 0.02 s a pair, posteriorgrams 0.19 s. Forced alignment of both sides to typed lyrics

@@ -14,7 +14,7 @@ Singers hold their vowels but keep consonants at speaking speed, so:
 - a held vowel passes its edges at twice their spoken length and sweeps back and forth through its
   steadiest stretch (``TimeMap.vowel``) the rest of the note.
 
-Measured on 20 corpus test pairs (pocketsphinx forced alignment of the lyrics, ``models.dsp.bench``):
+Measured on 20 corpus test pairs (pocketsphinx forced alignment of the lyrics, ``evaluation.tables.world_sts``):
 compressing each consonant cluster into 0.15 s aligned 35 %; copying codas and onsets at speed 1 with
 a 0.3 s cap each, 50 % (Festival's own singing of the same words: 55 %). Keeping each vowel's first
 and last 40 ms at speaking speed and stretching only its middle was tried and dropped: 35 %; holding

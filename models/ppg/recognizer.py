@@ -8,7 +8,7 @@
 
 Columns follow :data:`models.corpus.phones.PHONES` (the 39 CMU phones, then SIL). Frame t covers the
 audio around ``(t + 0.5) · frame_seconds``. Shared by the models (content features) and the metrics
-(:func:`phone_error_rate`, the benchmark's "PER (ppg)").
+(scored by :func:`evaluation.intelligibility.phone_error_rate`: the benchmark's "PER (ppg)").
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from models.ppg.model import PhoneRecognizerNet, PPGConfig
 DEFAULT_CHECKPOINT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "checkpoints", "ppg.pt")
 #: log-probability cost of a change of phone on the decoded path (:func:`best_path`); it removes the
 #: one- and two-frame flickers of a frame-wise argmax. Chosen by PER on the corpus's valid split
-#: (``python -m models.ppg.evaluate --tune``), never on the test split or the real-voice set.
+#: (``python -m evaluation.tables.ppg --tune``), never on the test split or the real-voice set.
 SWITCH_PENALTY = 3.0
 
 PhoneSegment = tuple[float, float, str]
@@ -119,11 +119,3 @@ def segments(frame_classes: Sequence[int], frame_seconds: float) -> list[PhoneSe
             found.append((start * frame_seconds, t * frame_seconds, PHONES[classes[start]]))
             start = t
     return found
-
-
-def phone_error_rate(*, hypothesis: Sequence[str], reference: Sequence[str]) -> float:
-    """(S + D + I) / N over the phones of each side with SIL removed and repeats merged
-    (:func:`models.corpus.phones.phone_sequence`); may exceed 1; NaN for an empty reference."""
-    from evaluation.intelligibility import phone_error_rate as per
-
-    return per(reference=reference, hypothesis=hypothesis)

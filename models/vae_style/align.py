@@ -1,7 +1,7 @@
 """Automatic alignment of a user's clean/target recordings: DTW on features, with its quality reported.
 
 The Scream Machine author aligned his re-recorded album to the original by hand. Here the target is put
-on the clean recording's time axis by dynamic time warping (evaluation/dtw.py) on features that an
+on the clean recording's time axis by dynamic time warping (models/dtw.py) on features that an
 effect or another voice changes little: the first eight mel-cepstra (c0, the level contour, included)
 of the HiFi-GAN log-mel, smoothed over 5 frames (58 ms), each normalised over the recording (so a static
 change of timbre, tilt or level cancels), with their deltas. On corpus growl pairs these gave a path
@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from evaluation.dtw import dtw, pairwise_euclidean
+from models.dtw import dtw, pairwise_euclidean
 from models.features import HIFIGAN_MEL
 
 N_CEPS = 8

@@ -5,7 +5,7 @@ items the lyrics path misses and five it passes, pocketsphinx's verdict (success
 the sung output with the tune played at 0.5× … 3× its tempo (longer notes at the left).
 """
 
-from models.dsp.bench import LOW_VOICES, inputs
+from evaluation.tables.world_sts import LOW_VOICES, inputs
 from models.dsp.world_sts import WorldSpeechToSinging, WorldSTSOptions
 from models.forced_align import alignment_score
 from models.melody import tune

@@ -1,4 +1,5 @@
-"""`python -m models.corpus stats DIR`: the numbers the corpus is judged by.
+"""``python -m evaluation.tables.corpus_stats DIR [--sample 20] [--rebuild 8]``: the numbers the corpus is
+judged by.
 
 - speed in multiples of real time of paired audio (speech + singing seconds ÷ wall seconds), for the
   Festival stage and for the whole build, from ``build_log.jsonl`` (runs that did work only);
@@ -124,3 +125,19 @@ def report(s: CorpusStats) -> str:
             f"manifest sha256 {s.manifest_sha256}",
         ]
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m evaluation.tables.corpus_stats", description=__doc__)
+    parser.add_argument("corpus")
+    parser.add_argument("--sample", type=int, default=20, help="pairs re-tracked for pitch accuracy")
+    parser.add_argument("--rebuild", type=int, default=8, help="pairs rebuilt to check determinism")
+    args = parser.parse_args(argv)
+    print(report(stats(args.corpus, sample=args.sample, rebuild=args.rebuild)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""Which features align speech to a guide vocal best? ``python -m models.dsp.guide_bench CORPUS [--pairs N]``.
+"""Which features align speech to a guide vocal best? ``python -m evaluation.tables.guide CORPUS [--pairs N]``.
 
 On corpus pairs whose speech and singing both carry phone timings, each sung phone onset is carried to
 the speech through the alignment and compared with the speech's own onset of that phone (median absolute
@@ -45,7 +45,7 @@ def forced_map(speech, singing, text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.dsp.guide_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evaluation.tables.guide", description=__doc__)
     parser.add_argument("corpus")
     parser.add_argument("--pairs", type=int, default=12)
     parser.add_argument("--split", default=None)

@@ -1,4 +1,4 @@
-"""Measure the voice-style VAE on held-out style pairs: ``python -m models.vae_style.evaluate``.
+"""Measure the voice-style VAE on held-out style pairs: ``python -m evaluation.tables.vae_style``.
 
 Rows: the unprocessed input, the DSP growl effect itself (models/corpus/growl.py with its default
 style, on a WORLD analysis of the input), and the VAE through Griffin-Lim and through HiFi-GAN (and the
@@ -6,9 +6,9 @@ VAE's own reconstruction mode, strength 0, through HiFi-GAN). Each row's lsd_db 
 with 95 % t-intervals over the pairs, every output brought to the pairs' 16 kHz first (``SCORE_SR``),
 and each row's real-time factor (median of 5 runs on a 10 s input, as ARCHITECTURE.md defines it).
 
-python -m models.vae_style.evaluate --corpus DIR [--split test] [--checkpoint models/checkpoints/vae-growl.pt]
-python -m models.vae_style.evaluate --pairs DIR   # any folder of <name>/clean.wav + target.wav
-python -m models.vae_style.evaluate --real FILE.wav ...   # reference-free check on real recordings
+python -m evaluation.tables.vae_style --corpus DIR [--split test] [--checkpoint models/checkpoints/vae-growl.pt]
+python -m evaluation.tables.vae_style --pairs DIR   # any folder of <name>/clean.wav + target.wav
+python -m evaluation.tables.vae_style --real FILE.wav ...   # reference-free check on real recordings
 
 ``--real`` has no true growl to compare with: it reports each output's length and level, that it is
 finite, and lsd_db to the DSP growl of the same recording (a pseudo-target: how far the VAE moves a real
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.vae_style.converter import VAEStyleConverter
 
     parser = argparse.ArgumentParser(
-        prog="python -m models.vae_style.evaluate", description=__doc__.split("\n")[0]
+        prog="python -m evaluation.tables.vae_style", description=__doc__.split("\n")[0]
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--corpus")

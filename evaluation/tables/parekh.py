@@ -1,4 +1,4 @@
-"""``python -m models.parekh.table``: the paper's Table 1 for our runs — every variant on a corpus split.
+"""``python -m evaluation.tables.parekh``: the paper's Table 1 for our runs — every variant on a corpus split.
 
 Each checkpoint ``<runs>/parekh-<variant>.pt`` gets the inputs it was trained on (stretched speech,
 phone-synced speech or, for the autoencoder, the singing itself) and, as in the paper's evaluation, the

@@ -1,9 +1,9 @@
 """Frame accuracy and phone error rate of a phoneme recognizer on labelled sets: what its model card reports.
 
-python -m models.ppg.evaluate [--checkpoint models/checkpoints/ppg.pt] [--corpus DIR] [--real] [--tune] [--json OUT]
+python -m evaluation.tables.ppg [--checkpoint models/checkpoints/ppg.pt] [--corpus DIR] [--real] [--tune] [--json OUT]
 
 Per utterance: frame accuracy (frame-wise argmax against the frame labels of :mod:`models.ppg.data`) and
-PER (:func:`models.ppg.recognizer.phone_error_rate` of the decoded phones, :meth:`PhoneRecognizer.decode`,
+PER (:func:`evaluation.intelligibility.phone_error_rate` of the decoded phones, :meth:`PhoneRecognizer.decode`,
 against the labelled ones).
 Groups: the corpus test split's speech and singing, its unseen-transform speaker apart; the real-voice
 set's real speech (labels: pocketsphinx forced alignment or shipped HTS labels) and its WORLD-sung
@@ -20,10 +20,11 @@ from collections import Counter
 
 import numpy as np
 
+from evaluation.intelligibility import phone_error_rate
 from models.corpus.manifest import read_manifest
 from models.corpus.phones import PHONES
 from models.ppg.data import utterances_of
-from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer, best_path, phone_error_rate, segments
+from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer, best_path, segments
 
 
 def score_utterance(recognizer: PhoneRecognizer, mel: np.ndarray, labels: np.ndarray) -> dict:
@@ -103,7 +104,9 @@ def real_group(pair, side: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     from evaluation.benchmark.items import REAL_VOICE_MANIFEST
 
-    parser = argparse.ArgumentParser(prog="python -m models.ppg.evaluate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.tables.ppg", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
     parser.add_argument("--corpus", help="corpus folder: scores its test split")
     parser.add_argument("--split", default="test")

@@ -1,4 +1,4 @@
-"""``python -m models.alignsts.table``: AlignSTS checkpoints (ablations) and other converters on one split.
+"""``python -m evaluation.tables.alignsts``: AlignSTS checkpoints (ablations) and other converters on one split.
 
 Each system converts every item's speech to its notes (HiFi-GAN for AlignSTS; each registry converter
 with its default options) and is scored against the true singing: LSD of the ICASSP 2020 code, raw
@@ -26,7 +26,8 @@ METRICS = (("lsd_icassp", "LSD (icassp) ↓"), ("rca", "RCA ↑"), ("rpa", "RPA 
 
 
 def score(audio: Audio, item: Item) -> dict:
-    from models.ppg.recognizer import load_default, phone_error_rate
+    from evaluation.intelligibility import phone_error_rate
+    from models.ppg.recognizer import load_default
 
     rpa, rca = note_pitch_accuracy(audio, item.notes)
     reference = item.singing if item.singing_is_reference else None

@@ -1,4 +1,5 @@
-"""``python -m models.dsp.bench``: does WORLD speech→singing follow the melody, keep length and words, run fast?
+"""``python -m evaluation.tables.world_sts``: does WORLD speech→singing follow the melody, keep length and
+words, run fast?
 
 Inputs: the bundled ARCTIC speech (with its transcripts), Festival speech of eight sentences, and
 seeded synthetic vowel chains, sung to the built-in tunes with and without the lyrics. Pitch accuracy
@@ -21,11 +22,11 @@ import os
 from evaluation.festival import SENTENCES, speak
 from evaluation.metrics import note_pitch_accuracy
 from evaluation.synthetic import vowel_chain
+from evaluation.tables.vocoders import speech_examples
 from models.dsp.world_sts import WorldSpeechToSinging, WorldSTSOptions
 from models.features import load_audio
 from models.forced_align import alignment_score
 from models.melody import TUNES, Melody, tune
-from models.vocoder_bench import speech_examples
 
 ARCTIC_TEXT = {
     "speech_arctic_slt_a0009.wav": "he turned sharply and faced gregson across the table",

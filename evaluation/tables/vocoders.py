@@ -1,4 +1,4 @@
-"""``python -m models.vocoders --bench``: speed and copy-synthesis quality of every vocoder.
+"""``python -m evaluation.tables.vocoders``: speed and copy-synthesis quality of every vocoder.
 
 Speed: real-time factor (wall seconds ÷ seconds of audio) on 10 s of speech, median of 5 runs after a
 warm-up, at the current torch thread count. Quality: each bundled speech example analysed and
@@ -94,7 +94,9 @@ def quality_rows(path: str) -> list[tuple[str, float, float, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--bench", action="store_true", help="run the benchmark (the only mode)")
+    parser.add_argument(
+        "--bench", action="store_true", help="accepted for old command lines; it is the only mode"
+    )
     parser.parse_args()
 
     print("## Real-time factor on 10 s of speech (median of 5)\n")
