@@ -152,9 +152,10 @@ def _stream_class():
 
 
 def unreadable(label: str, error: Exception) -> AudioInputError:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    # the decoder's own words when it has some; never a bare exception class name (jargon to a user)
+    detail = f" ({str(error).strip().splitlines()[0][:120]})" if str(error).strip() else ""
     return AudioInputError(
-        f"Could not read {label} as audio ({text[:120]}). Upload a {ACCEPTED} file that plays in a media player."
+        f"Could not read {label} as audio{detail}. Upload a {ACCEPTED} file that plays in a media player."
     )
 
 

@@ -47,6 +47,14 @@ class Phone:
         return self.score / max(1, round((self.end - self.start) / FRAME_S))
 
 
+#: said when the alignment fails: either the words are not the ones spoken, or the aligner (trained on
+#: American English read speech) cannot follow this voice — correct lyrics fail on unusual voices too
+NOT_FOLLOWED = (
+    "The lyrics could not be aligned to the recording: they may not be the words spoken, or the aligner "
+    "(pocketsphinx, trained on American English speech) cannot follow this voice."
+)
+
+
 def normalize_words(text: str) -> list[str]:
     """Lower-case words with letters and apostrophes only; digits and punctuation dropped."""
     return re.findall(r"[a-z']+", text.lower())
@@ -67,7 +75,8 @@ def _align_decoder():
 def align(audio: Audio, text: str, *, accept_score: float = ACCEPT_SCORE) -> list[Phone]:
     """Phones of ``text`` with their times in the audio (silences left out).
 
-    Raises :class:`AlignmentError` naming unknown words, or saying the words do not fit the audio.
+    Raises :class:`AlignmentError` naming unknown words, or saying the lyrics could not be aligned
+    (:data:`NOT_FOLLOWED`).
     """
     words = normalize_words(text)
     if not words:
@@ -92,9 +101,7 @@ def align(audio: Audio, text: str, *, accept_score: float = ACCEPT_SCORE) -> lis
                     decoder.set_alignment()
             alignment = decoder.get_alignment()
         except RuntimeError:
-            raise AlignmentError(
-                "The lyrics do not fit the recording: check that they are the words spoken."
-            ) from None
+            raise AlignmentError(NOT_FOLLOWED) from None
         phones, words_seen = [], 0
         for word in alignment:  # one pass: pocketsphinx's entries do not outlive the iteration
             if word.name in ("<sil>", "<s>", "</s>"):
@@ -105,7 +112,7 @@ def align(audio: Audio, text: str, *, accept_score: float = ACCEPT_SCORE) -> lis
                     phones.append(Phone(p.name, start, end, float(p.score), words_seen))
             words_seen += 1
     if not phones or np.mean([p.score_per_frame for p in phones]) < accept_score:
-        raise AlignmentError("The lyrics do not fit the recording: check that they are the words spoken.")
+        raise AlignmentError(NOT_FOLLOWED)
     return phones
 
 

@@ -242,9 +242,8 @@ def from_midi(path: str) -> Melody:
     try:
         midi = mido.MidiFile(path)
     except Exception as error:
-        raise MelodyError(
-            f"Could not read the MIDI file ({str(error)[:100]}). Upload a standard .mid file."
-        ) from None
+        detail = f" ({str(error).strip()[:100]})" if str(error).strip() else ""
+        raise MelodyError(f"Could not read the MIDI file{detail}. Upload a standard .mid file.") from None
     for track in midi.tracks:
         notes = _track_notes(track, midi)
         if notes:

@@ -97,9 +97,11 @@ def test_midi_refusals(tmp_path):
     chords = write_midi(tmp_path / "c.mid", [(60, 0, 1), (64, 0, 1), (67, 0, 1), (62, 1, 2), (65, 1, 2)])
     with pytest.raises(MelodyError, match="only chords"):
         from_midi(chords)
-    (tmp_path / "bad.mid").write_bytes(b"MThd garbage")
-    with pytest.raises(MelodyError, match="Could not read the MIDI"):
-        from_midi(str(tmp_path / "bad.mid"))
+    for garbage in (b"MThd garbage", b""):
+        (tmp_path / "bad.mid").write_bytes(garbage)
+        with pytest.raises(MelodyError, match="Could not read the MIDI") as refused:
+            from_midi(str(tmp_path / "bad.mid"))
+        assert "()" not in str(refused.value)  # an error without words left empty parentheses
 
 
 def test_reference_recording_is_segmented_into_its_notes():

@@ -212,3 +212,21 @@ def test_the_tab_plots_the_reference_pitch_curve_over_the_notes_read_from_it():
     assert np.ptp(drawn[voiced]) > 0.9  # the ±60-cent vibrato shows, not a flat line
     notes = [line for line in lines if line.get_label().startswith("_") and len(line.get_xdata()) == 2]
     assert len(notes) == len(melody.sung_notes)
+
+
+def test_a_single_syllable_is_counted_in_good_grammar_and_too_few_syllables_are_warned_about():
+    from evaluation.synthetic import vowel_chain
+
+    result = WorldSpeechToSinging().convert(
+        vowel_chain(1), melody=parse_note_text("tempo=120: C4/4 D4/4 E4/4 F4/4 G4/4 A4/4")
+    )
+    said = " ".join(result.notes)
+    assert "1 syllable found" in said and "1 syllables" not in said
+    assert "Only 1 syllable for 6 notes" in said
+
+
+def test_unreadable_audio_is_explained_without_an_exception_class_name():
+    from models.audio_file import unreadable
+
+    assert "()" not in str(unreadable("'x.wav'", ValueError()))
+    assert "(bad header)" in str(unreadable("'x.wav'", ValueError("bad header")))

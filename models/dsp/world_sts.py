@@ -39,6 +39,8 @@ from models.forced_align import VOWELS, AlignmentError, align
 from models.melody import Melody, required
 
 SILENCE_GAIN = 1e-6  # envelope power factor for rests (-60 dB)
+#: fewer syllables than this share of the melody's notes gets a warning (each holds several notes)
+FEW_SYLLABLES = 0.5
 
 
 GUIDE = "guide vocal"
@@ -224,6 +226,12 @@ class WorldSpeechToSinging:
                 )
                 warped = params.take(world.warp_indices(*timing.arrays(), n_frames))
                 notes.append(how)
+                if len(nuclei) < FEW_SYLLABLES * len(melody.sung_notes):
+                    notes.append(
+                        f"Only {_count(len(nuclei), 'syllable')} for {_count(len(melody.sung_notes), 'note')}: "
+                        "most notes hold one long vowel, so the words will be hard to follow. A clearer or "
+                        "longer recording, typed lyrics, or a shorter melody gives each note its own syllable."
+                    )
         with timer("F0 and envelope"):
             style = F0Style(
                 options.overshoot,
@@ -278,7 +286,9 @@ class WorldSpeechToSinging:
             result = analysed_result(source, output, target_f0=melody.contour())
         result.timings = timer.timings
         sung = "its recorded pitch curve" if melody.follows_contour else "its notes"
-        result.notes.append(f"{' '.join(notes)} The melody has {len(melody.sung_notes)} notes; sung: {sung}.")
+        result.notes.append(
+            f"{' '.join(notes)} The melody has {_count(len(melody.sung_notes), 'note')}; sung: {sung}."
+        )
         return result
 
 
@@ -292,13 +302,20 @@ def _syllables(source: Audio, params: world.WorldParams, lyrics: str) -> tuple[l
                 if p.label in VOWELS
             ]
             if vowels:
-                return vowels, f"{len(vowels)} syllables from the lyrics (forced alignment)."
+                return vowels, f"{_count(len(vowels), 'syllable')} from the lyrics (forced alignment)."
             raise AlignmentError("The lyrics hold no vowel to sing.")
         except AlignmentError as error:
             nuclei = find_nuclei(params)
-            return nuclei, f"{error} Sung without them: {len(nuclei)} syllables found in the audio instead."
+            return (
+                nuclei,
+                f"{error} Sung without them: {_count(len(nuclei), 'syllable')} found in the audio instead.",
+            )
     nuclei = find_nuclei(params)
-    return nuclei, f"{len(nuclei)} syllables found in the speech."
+    return nuclei, f"{_count(len(nuclei), 'syllable')} found in the speech."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _sung_through(melody: Melody, tied: list[tuple[float, float]]) -> Melody:
