@@ -153,9 +153,9 @@ def mel_cepstrum(
     with the frames more than ``MCD_SILENCE_DB`` under the loudest one removed."""
     import pyworld
 
-    from models.dsp.world import FRAME_MS
+    from models.world import FRAME_MS
 
-    # The envelope half of models.dsp.world.analyse: the aperiodicity (D4C) is not needed here.
+    # The envelope half of models.world.analyse: the aperiodicity (D4C) is not needed here.
     signal = features.to_rate(audio, sample_rate)
     track = features.f0(signal, method="fast", hop_s=FRAME_MS / 1000)
     envelope = pyworld.cheaptrick(signal.samples.astype(np.float64), track.hz, track.times, signal.sr)
@@ -375,7 +375,7 @@ def rhythm_distance(reference: Audio, estimate: Audio) -> float:
     sequence, which grows with length; the RMS is that norm ÷ √frames. 0 = same sound/silence pattern."""
     from scipy.ndimage import gaussian_filter1d
 
-    from models.alignsts.features import rhythm_of_mel
+    from models.rhythm import rhythm_of_mel
 
     def envelope(audio: Audio) -> np.ndarray:
         mel = features.log_mel(audio)

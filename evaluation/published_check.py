@@ -24,9 +24,8 @@ import sys
 
 import numpy as np
 
-from models import features
+from models import features, world
 from models.corpus.manifest import audio_path, read_manifest
-from models.dsp import world
 from models.features import Audio, AudioLimits, load_audio
 from models.melody import midi_to_hz
 

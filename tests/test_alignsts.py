@@ -11,13 +11,14 @@ import torch
 from models.alignsts.attention import diagonal_window_mask, guided_attention_loss
 from models.alignsts.converter import AlignSTSConverter
 from models.alignsts.data import crop
-from models.alignsts.features import melody_frames, pitch_frames, rhythm_of_mel
+from models.alignsts.features import melody_frames, pitch_frames
 from models.alignsts.model import VARIANTS, AlignSTS, AlignSTSConfig
 from models.alignsts.train import WEIGHTS, AlignSTSTask, collate
 from models.alignsts.vq import EMAQuantizer
 from models.base import Audio
 from models.errors import AudioInputError, MelodyError
 from models.melody import Melody, Note, parse_note_text
+from models.rhythm import rhythm_of_mel
 
 
 @pytest.fixture(autouse=True)

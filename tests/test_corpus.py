@@ -16,8 +16,8 @@ from models.corpus.growl import GrowlStyle, render_growl
 from models.corpus.manifest import ManifestError, audio_path, read_manifest, sha256_file
 from models.corpus.pairs import STYLE_EVERY, plan_pair, split_of_index
 from models.corpus.speakers import SPEAKERS, UNSEEN, warp_envelope
-from models.dsp.world import WorldParams
 from models.melody import TUNES
+from models.world import WorldParams
 
 SEED = 7
 

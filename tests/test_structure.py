@@ -47,3 +47,12 @@ def test_models_never_import_evaluation():
                 names = [node.value] if node.value.startswith("evaluation.") else []  # runpy targets
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "evaluation"]
     assert offenders == []
+
+
+def test_the_metrics_reach_into_no_converter_package():
+    """The signal pieces every part uses (WORLD, DTW, rhythm, features) live in the models core, so scoring
+    an output never depends on a converter's own code."""
+    converters = ("models.dsp", "models.parekh", "models.alignsts", "models.s2s_flow", "models.vae_style")
+    tree = ast.parse((ROOT / "evaluation" / "metrics.py").read_text())
+    modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    assert [m for m in modules if m.startswith(converters)] == []

@@ -8,7 +8,7 @@ import pytest
 from models.dsp.alignment import Slot
 from models.dsp.syllables import Nucleus, steadiest_windows, vowel_band_db, widen_short_vowels
 from models.dsp.time_map import quietest_points, sung_time_map
-from models.dsp.world import WorldParams
+from models.world import WorldParams
 
 # Speech: "ca-t | do-g": vowel 0.10–0.20 s, consonants 0.20–0.40 s (coda "t", pause, onset "d"),
 # vowel 0.40–0.50 s, final coda 0.50–0.60 s.

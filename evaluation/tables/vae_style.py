@@ -38,7 +38,7 @@ ROWS = ("input", "dsp-growl", "vae-gl", "vae-hifigan", "vae-recon-hifigan")
 def dsp_growl(audio: Audio) -> Audio:
     """The corpus's growl effect applied to a recording (WORLD analysis, default GrowlStyle)."""
     from models.corpus.growl import GrowlStyle, render_growl
-    from models.dsp.world import analyse
+    from models.world import analyse
 
     out = render_growl(analyse(audio), GrowlStyle())
     samples = np.pad(out.samples, (0, max(0, len(audio.samples) - len(out.samples))))[: len(audio.samples)]

@@ -32,10 +32,10 @@ from models.base import (
     analysed_result,
     load_checkpoint,
 )
-from models.dsp.world import match_level
 from models.errors import AudioInputError
 from models.melody import Melody, required
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
+from models.world import match_level
 
 MIN_SECONDS = 0.5
 

@@ -17,13 +17,13 @@ from models.alignsts.features import (
     MEL_SPEC,
     content_features,
     pitch_frames,
-    rhythm_of_mel,
     speaker_vector,
     speech_rhythm,
 )
 from models.corpus.manifest import Pair, audio_path, read_manifest
 from models.corpus.phones import SILENCE
 from models.melody import Melody, Note
+from models.rhythm import rhythm_of_mel
 from models.training.cache import Example, cache_path, cached_examples
 
 CACHE_VERSION = "v1"

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import features
-from models.dsp import world
+from models import features, world
 from models.features import HIFIGAN_MEL, PPG_MEL, Audio
 from models.melody import Melody
+from models.rhythm import rhythm_of_mel
 
 MEL_SPEC = HIFIGAN_MEL  # output frames: 11.6 ms
 CONTENT_SPEC = PPG_MEL  # content frames: 10 ms
-RHYTHM_SHARPNESS = 35.0  # k of AlignSTS's training target
 LOG_FLOOR = 1e-5
 
 
@@ -39,13 +38,6 @@ def content_features(speech: Audio, recognizer=None) -> np.ndarray:
     recognizer = recognizer or load_default()
     posteriors = recognizer.posteriorgram(flattened_speech(speech))
     return np.log(np.maximum(posteriors, LOG_FLOOR)).T.astype(np.float32)
-
-
-def rhythm_of_mel(log_mel: np.ndarray, sharpness: float = RHYTHM_SHARPNESS) -> np.ndarray:
-    """(T,) r = sigmoid(k · z-score of √Σ_bins exp(mel)²) of a (n_mels, T) natural-log mel."""
-    energy = np.sqrt(np.sum(np.exp(2.0 * log_mel.astype(np.float64)), axis=0))
-    z = (energy - energy.mean()) / (energy.std() + 1e-8)
-    return (1.0 / (1.0 + np.exp(-np.clip(sharpness * z, -50, 50)))).astype(np.float32)
 
 
 def speech_rhythm(speech: Audio) -> np.ndarray:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.corpus.speakers import warp_envelope
-from models.dsp.world import FRAME_MS, WorldParams, match_level, synthesize
 from models.features import Audio
+from models.world import FRAME_MS, WorldParams, match_level, synthesize
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from models.corpus.lyrics import by_split
 from models.corpus.manifest import Pair, sha256_file
 from models.corpus.speakers import SPEAKERS, UNSEEN, WARP_JITTER, Speaker, warp_envelope
 from models.dsp.sing_f0 import F0Style, singing_f0
-from models.dsp.world import FRAME_MS, WorldParams, analyse, match_level, synthesize
 from models.features import Audio, load_audio
 from models.melody import Melody, Note
+from models.world import FRAME_MS, WorldParams, analyse, match_level, synthesize
 
 SAMPLE_RATE = 16000  # Festival's diphone voices; 16 kHz content ends at 8 kHz, HiFi-GAN's fmax
 UNSEEN_SHARE_OF_TEST = 0.3
-ENVELOPE_STRIDE = 2  # envelope every 10 ms: halves D4C, the slowest stage (see models.dsp.world.analyse)
+ENVELOPE_STRIDE = 2  # envelope every 10 ms: halves D4C, the slowest stage (see models.world.analyse)
 STYLE_EVERY = 3  # a growl style pair for every third pair: enough for the VAE, a third of the cost
 
 

@@ -7,13 +7,12 @@ import itertools
 
 import numpy as np
 
-from models import features
-from models.dsp import world
+from models import features, world
 from models.dsp.guide import MISMATCH_RATIO, GuideAlignment, align_to_guide
-from models.dsp.world import FRAME_MS
 from models.errors import AudioInputError
 from models.features import Audio
 from models.melody import Melody
+from models.world import FRAME_MS
 
 #: the sung range is centred this far above the speaking voice's median F0 (measured: PJS's singer sings a
 #: median 4.3 semitones above his speech, the synthetic corpus 7.9)

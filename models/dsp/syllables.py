@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from models.dsp.world import FRAME_MS, WorldParams
 from models.errors import AudioInputError
+from models.world import FRAME_MS, WorldParams
 
 
 @dataclass(frozen=True)

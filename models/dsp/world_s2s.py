@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models import features
+from models import features, world
 from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result, option
-from models.dsp import world
 from models.dsp.syllables import Nucleus, find_nuclei
-from models.dsp.world import FRAME_MS
 from models.features import HIFIGAN_MEL
+from models.world import FRAME_MS
 
 MODES = ("nodur", "dur")
 #: speech sits this many semitones under the singer's median sung F0 (then clamped to a speaking range)

@@ -11,9 +11,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from models import features
+from models import features, world
 from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result, option
-from models.dsp import world
 from models.dsp.alignment import assign_syllables
 from models.dsp.reference import (
     contour_f0,
@@ -33,10 +32,10 @@ from models.dsp.syllables import (
     widen_short_vowels,
 )
 from models.dsp.time_map import quietest_points, sung_time_map
-from models.dsp.world import FRAME_MS
 from models.features import HIFIGAN_MEL
 from models.forced_align import VOWELS, AlignmentError, align
 from models.melody import Melody, required
+from models.world import FRAME_MS
 
 SILENCE_GAIN = 1e-6  # envelope power factor for rests (-60 dB)
 #: fewer syllables than this share of the melody's notes gets a warning (each holds several notes)

@@ -25,11 +25,11 @@ from models.base import (
     option,
 )
 from models.dsp.sing_f0 import F0Style, singing_f0
-from models.dsp.world import match_level
 from models.melody import Melody, required
 from models.parekh.data import SPEC, melody_image, speech_input
 from models.parekh.model import ParekhConfig, ParekhSTS
 from models.vocoders import GriffinLim, griffinlim_iterations_option, hifigan, vocoder_option
+from models.world import match_level
 
 GL_POWER = 1.2  # the paper's sharpening of harmonics before phase reconstruction
 #: mean ln-mel difference between the 16 kHz-mapped and the directly computed HiFi-GAN mel, measured on

@@ -28,11 +28,11 @@ from models.base import (
     load_checkpoint,
     option,
 )
-from models.dsp.world import match_level
 from models.errors import AudioInputError
 from models.s2s_flow.data import SPEC
 from models.s2s_flow.model import S2SFlow, S2SFlowConfig
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
+from models.world import match_level
 
 MIN_SECONDS = 0.5
 OUTPUT_RATE = 16000  # the paper's sampling rate; see the module docstring

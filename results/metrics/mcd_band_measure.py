@@ -7,9 +7,8 @@ standard MCD scale since issue 20: twice the numbers there (results/metrics/mcd_
 import sys
 
 import evaluation.metrics as metrics
-from models import vocoders
+from models import vocoders, world
 from models.corpus.manifest import audio_path, read_manifest
-from models.dsp import world
 from models.features import load_audio, to_rate
 
 EXAMPLES = ("speech_arctic_slt_a0009.wav", "speech_arctic_awb_a0007.wav")
