@@ -30,6 +30,7 @@ __all__ = [
     "Task",
     "analysed_result",
     "load_checkpoint",
+    "load_model",
     "make_options",
     "option",
     "option_fields",
@@ -315,3 +316,15 @@ def load_checkpoint(
         state_dict=payload["state_dict"],
         train=payload.get("train", {}),
     )
+
+
+def load_model(
+    path: str | os.PathLike, *, model: str, feature_spec: FeatureSpec, build: Callable[[dict], Any]
+) -> tuple[Any, Checkpoint]:
+    """The one way a converter loads its network: :func:`load_checkpoint` (every check), then
+    ``build(config["model"])``, its weights loaded strictly, in eval mode. Returns (network, checkpoint)."""
+    checkpoint = load_checkpoint(path, model=model, feature_spec=feature_spec)
+    network = build(checkpoint.config["model"])
+    network.load_state_dict(checkpoint.state_dict, strict=True)
+    network.eval()
+    return network, checkpoint

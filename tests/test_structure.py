@@ -56,3 +56,14 @@ def test_the_metrics_reach_into_no_converter_package():
     tree = ast.parse((ROOT / "evaluation" / "metrics.py").read_text())
     modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
     assert [m for m in modules if m.startswith(converters)] == []
+
+
+def test_converters_load_their_networks_in_one_place():
+    """Every trained converter goes through models.base.load_model (checks, strict weights, eval mode);
+    only the trainer's resume and the bundled HiFi-GAN (not a Songbridge checkpoint) load weights elsewhere."""
+    loaders = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "models").rglob("*.py")
+        if "load_state_dict(" in p.read_text()
+    )
+    assert loaders == ["models/base.py", "models/training/loop.py", "models/vocoders.py"]

@@ -30,7 +30,7 @@ from models.base import (
     StageTimer,
     Task,
     analysed_result,
-    load_checkpoint,
+    load_model,
 )
 from models.errors import AudioInputError
 from models.melody import Melody, required
@@ -54,12 +54,12 @@ class AlignSTSConverter:
     Options = AlignSTSOptions
 
     def __init__(self, checkpoint_path: str):
-        checkpoint = load_checkpoint(checkpoint_path, model="alignsts", feature_spec=MEL_SPEC)
-        self.config = AlignSTSConfig.from_dict(checkpoint.config["model"])
+        self.model, checkpoint = load_model(
+            checkpoint_path, model="alignsts", feature_spec=MEL_SPEC,
+            build=lambda c: AlignSTS(AlignSTSConfig.from_dict(c)),
+        )  # fmt: skip
+        self.config = self.model.cfg
         self.name = "alignsts" if self.config.variant == "full" else f"alignsts-{self.config.variant}"
-        self.model = AlignSTS(self.config)
-        self.model.load_state_dict(checkpoint.state_dict, strict=True)
-        self.model.eval()
         self.train_info = checkpoint.train
 
     @torch.inference_mode()

@@ -21,7 +21,7 @@ from models.base import (
     StageTimer,
     Task,
     analysed_result,
-    load_checkpoint,
+    load_model,
     option,
 )
 from models.dsp.sing_f0 import F0Style, singing_f0
@@ -83,13 +83,12 @@ class ParekhConverter:
     Options = ParekhOptions
 
     def __init__(self, checkpoint_path: str):
-        checkpoint = load_checkpoint(checkpoint_path, model="parekh", feature_spec=SPEC)
+        self.model, checkpoint = load_model(
+            checkpoint_path, model="parekh", feature_spec=SPEC, build=lambda c: ParekhSTS(ParekhConfig(**c))
+        )
         self.variant = checkpoint.config["variant"]
         self.name = f"parekh-{self.variant}"
         self.image_kind = checkpoint.config["melody_image"]
-        self.model = ParekhSTS(ParekhConfig(**checkpoint.config["model"]))
-        self.model.load_state_dict(checkpoint.state_dict, strict=True)
-        self.model.eval()
         self.train_info = checkpoint.train
 
     @torch.inference_mode()

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from models.base import load_checkpoint
+from models.base import load_model
 from models.corpus.phones import PHONES, phone_sequence
 from models.features import Audio
 from models.ppg.data import SPEC, mel_of
@@ -49,9 +49,9 @@ class PhoneRecognizer:
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike = DEFAULT_CHECKPOINT) -> PhoneRecognizer:
         """Load a ``ppg`` checkpoint (``weights_only``, strict); refuses other models or feature settings."""
-        checkpoint = load_checkpoint(path, model="ppg", feature_spec=SPEC)
-        net = PhoneRecognizerNet(PPGConfig.from_dict(checkpoint.config["model"]))
-        net.load_state_dict(checkpoint.state_dict, strict=True)
+        net, _ = load_model(
+            path, model="ppg", feature_spec=SPEC, build=lambda c: PhoneRecognizerNet(PPGConfig.from_dict(c))
+        )
         return cls(net)
 
     @torch.inference_mode()

@@ -25,7 +25,7 @@ from models.base import (
     StageTimer,
     Task,
     analysed_result,
-    load_checkpoint,
+    load_model,
     option,
 )
 from models.errors import AudioInputError
@@ -73,10 +73,9 @@ class S2SFlowConverter:
     Options = S2SFlowOptions
 
     def __init__(self, checkpoint_path: str):
-        checkpoint = load_checkpoint(checkpoint_path, model="s2s_flow", feature_spec=SPEC)
-        self.model = S2SFlow(S2SFlowConfig(**checkpoint.config["model"]))
-        self.model.load_state_dict(checkpoint.state_dict, strict=True)
-        self.model.eval()
+        self.model, checkpoint = load_model(
+            checkpoint_path, model="s2s_flow", feature_spec=SPEC, build=lambda c: S2SFlow(S2SFlowConfig(**c))
+        )
         self.train_info = checkpoint.train
 
     def speech_mel(self, singing: Audio, options: S2SFlowOptions) -> np.ndarray:

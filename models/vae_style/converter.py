@@ -22,7 +22,7 @@ from models.base import (
     StageTimer,
     Task,
     analysed_result,
-    load_checkpoint,
+    load_model,
     option,
 )
 from models.vae_style.data import SPEC
@@ -59,11 +59,11 @@ class VAEStyleConverter:
     Options = VAEStyleOptions
 
     def __init__(self, checkpoint_path: str):
-        checkpoint = load_checkpoint(checkpoint_path, model="vae_style", feature_spec=SPEC)
+        self.model, checkpoint = load_model(
+            checkpoint_path, model="vae_style", feature_spec=SPEC,
+            build=lambda c: StyleVAE(VAEConfig.from_dict(c)),
+        )  # fmt: skip
         self.name = checkpoint.config.get("name", "vae-style")
-        self.model = StyleVAE(VAEConfig.from_dict(checkpoint.config["model"]))
-        self.model.load_state_dict(checkpoint.state_dict, strict=True)
-        self.model.eval()
         self.train_info = checkpoint.train
 
     @classmethod
