@@ -53,4 +53,4 @@ def trial_wav(quiet: int, antiphase: int) -> bytes:
 
 
 def score(given: list, right: list[int]) -> int:
-    return sum(str(g) == str(r) for g, r in zip(given, right, strict=False))
+    return sum(str(g) == str(r) for g, r in zip(given, right, strict=True))

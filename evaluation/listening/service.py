@@ -62,6 +62,16 @@ def _external_id(value) -> str | None:
     return text if 0 < len(text) <= 128 and text.isprintable() else None
 
 
+def _rules(cfg: dict) -> dict:
+    """A study's ``participants:`` rules (the defaults for a study imported before they existed)."""
+    return {**DEFAULT_PARTICIPANTS, **cfg.get("participants", {})}
+
+
+def _cleared(check: dict) -> bool:
+    """The headphone check lets the participant on to the trials (passed, or the study has none)."""
+    return check["status"] in ("passed", "off")
+
+
 def _completion_url(rules: dict, code: str | None) -> str | None:
     """Where a participant who finished goes next (the recruiting platform), with their code filled in."""
     if not code or not rules.get("completion_url"):
@@ -86,7 +96,7 @@ class ListeningService:
         self.clock = clock
         self._config: dict[str, tuple[float, dict]] = {}  # study -> (version, settings)
         self._names: dict[str, dict[tuple, str]] = {}
-        self._address_key: bytes | None = None
+        self._key: bytes | None = None
 
     # -- studies ------------------------------------------------------------------------------------
     def register(self, *, study: Study, stimuli: list[dict], replace: bool = False) -> None:
@@ -258,13 +268,16 @@ class ListeningService:
         return token
 
     def participant_rules(self, *, study_id: str) -> dict:
-        """The study's ``participants:`` rules (the defaults for a study imported before they existed)."""
-        return {**DEFAULT_PARTICIPANTS, **self.config(study_id=study_id).get("participants", {})}
+        return _rules(self.config(study_id=study_id))
+
+    def _secret(self) -> bytes:
+        """The database's secret key (read once): it keys the address hashes and the headphone layouts."""
+        if self._key is None:
+            self._key = self.store.address_key()
+        return self._key
 
     def _address_hash(self, address: str) -> str:
-        if self._address_key is None:
-            self._address_key = self.store.address_key()
-        return hmac.new(self._address_key, address.encode(), hashlib.sha256).hexdigest()[:16]
+        return hmac.new(self._secret(), address.encode(), hashlib.sha256).hexdigest()[:16]
 
     def _plan(self, db, token: str, study_id: str) -> None:
         """Give the participant the next slot of the balanced cycle and store their whole trial list."""
@@ -335,8 +348,8 @@ class ListeningService:
         )
         pending = [t for t in trials if not t["done"]]
         nxt = None
-        check = self._headphone_status(p)
-        if pending and check["status"] in ("passed", "off"):
+        check = self._headphone_status(p, cfg)
+        if pending and _cleared(check):
             t = pending[0]
             # Per trial and slot, never the file's name: A and B of a catch trial are one file.
             url = lambda slot: f"{API}/stimulus/{t['id']}/{slot}?token={token}" if t[SLOTS[slot]] else None  # noqa: E731
@@ -348,7 +361,7 @@ class ListeningService:
             "study": {k: cfg[k] for k in ("title", "type", "attributes", "questions", "consent")},
             "consented": p["consent_at"] is not None, "total": len(trials),
             "answered": len(trials) - len(pending), "next": nxt, "code": p["code"],
-            "completion_url": _completion_url(self.participant_rules(study_id=p["study_id"]), p["code"]),
+            "completion_url": _completion_url(_rules(cfg), p["code"]),
             "headphones": check,
         }  # fmt: skip
 
@@ -396,9 +409,9 @@ class ListeningService:
         if p["consent_at"] is None:
             raise ListeningError("Please give your consent first.", 409)
         trial = self._trial(token, trial_id)
-        if self._headphone_status(p)["status"] not in ("passed", "off"):
-            raise ListeningError("Please do the headphone check first.", 409)
         cfg = self.config(study_id=p["study_id"])
+        if not _cleared(self._headphone_status(p, cfg)):
+            raise ListeningError("Please do the headphone check first.", 409)
         allowed = {"A", "B", "tie"} if cfg["type"] == "preference" else {"1", "2", "3", "4", "5"}
         values = {str(k): str(v) for k, v in (values or {}).items()}
         for attribute in cfg["attributes"]:
@@ -468,11 +481,12 @@ class ListeningService:
 
     # -- the headphone check (headphones.py) -----------------------------------------------------------
     def _headphone_key(self) -> bytes:
-        return hmac.new(self.store.address_key(), b"headphone check", hashlib.sha256).digest()
+        return hmac.new(self._secret(), b"headphone check", hashlib.sha256).digest()
 
-    def _headphone_status(self, p: dict) -> dict:
-        """off (the study has no check), pending (with the clips of the current attempt), passed or failed."""
-        if not self.participant_rules(study_id=p["study_id"])["headphone_check"]:
+    def _headphone_status(self, p: dict, cfg: dict | None = None) -> dict:
+        """off (the study has no check), pending (with the clips of the current attempt), passed or failed;
+        ``cfg``: the study's settings when the caller has them already."""
+        if not _rules(cfg or self.config(study_id=p["study_id"]))["headphone_check"]:
             return {"status": "off"}
         attempts, score = p.get("headphone_attempts") or 0, p.get("headphone_score")
         if score is not None and score >= headphones.PASS_AT:
@@ -513,7 +527,7 @@ class ListeningService:
 
     def stimulus_path(self, *, token: str, trial_id, slot: str) -> str:
         """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials."""
-        if self._headphone_status(self._participant(token))["status"] not in ("passed", "off"):
+        if not _cleared(self._headphone_status(self._participant(token))):
             raise ListeningError("No such clip.", 404)
         column = SLOTS.get(str(slot))
         try:
