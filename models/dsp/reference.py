@@ -156,15 +156,14 @@ def formant_gain_db(speech: Audio, guide: Audio, cap_db: float) -> float:
     return float(np.clip(_formant_ratio_db(guide) - _formant_ratio_db(speech), 0.0, cap_db))
 
 
-def _formant_ratio_db(audio: Audio, n_fft: int = 1024, hop: int = 256) -> float:
-    x = features.to_rate(audio, features.HIFIGAN_MEL.sample_rate).samples.astype(np.float64)
-    if len(x) <= n_fft:
-        return 0.0
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop] * np.hanning(n_fft)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+def _formant_ratio_db(audio: Audio) -> float:
+    spec = features.HIFIGAN_MEL  # the project's one STFT (1024-point Hann, hop 256, 22.05 kHz)
+    power = (
+        features.magnitude(features.to_rate(audio, spec.sample_rate).samples, spec).astype(np.float64).T ** 2
+    )
     energy = power.sum(axis=1)
     spectrum = power[energy > energy.max() * 1e-4].mean(axis=0)  # frames within 40 dB of the loudest
-    freqs = np.fft.rfftfreq(n_fft, 1 / features.HIFIGAN_MEL.sample_rate)
+    freqs = np.fft.rfftfreq(spec.n_fft, 1 / spec.sample_rate)
 
     def band(edges):
         return spectrum[(freqs >= edges[0]) & (freqs < edges[1])].mean()
