@@ -157,17 +157,13 @@ class ListeningService:
         """The study's settings. Cached, but checked against the stored version (its import time) on each
         call: ``init --replace`` in another process while the app serves the study is picked up at once
         (stale clip names made every new consent fail until a restart)."""
-        rows = self.store.query("SELECT created_at FROM studies WHERE id = ?", (study_id,))
+        rows = self.store.query("SELECT config, created_at FROM studies WHERE id = ?", (study_id,))
         if not rows:
             raise ListeningError(f"There is no study '{study_id}'. Check the link.", 404)
-        version = rows[0]["created_at"]
         cached = self._config.get(study_id)
-        if cached is None or cached[0] != version:
-            row = self.store.query("SELECT config, created_at FROM studies WHERE id = ?", (study_id,))
-            if not row:
-                raise ListeningError(f"There is no study '{study_id}'. Check the link.", 404)
+        if cached is None or cached[0] != rows[0]["created_at"]:  # new, or imported again meanwhile
             self._names.pop(study_id, None)
-            self._config[study_id] = cached = (row[0]["created_at"], json.loads(row[0]["config"]))
+            self._config[study_id] = cached = (rows[0]["created_at"], json.loads(rows[0]["config"]))
         return cached[1]
 
     def set_status(self, *, study_id: str, status: str) -> None:
