@@ -26,6 +26,8 @@ __all__ = [
     "Checkpoint",
     "ConversionResult",
     "Converter",
+    "ProgressFn",
+    "StageProgress",
     "StageTimer",
     "Task",
     "analysed_result",
@@ -37,7 +39,10 @@ __all__ = [
     "save_checkpoint",
 ]
 
+#: (overall fraction done 0..1, description of the stage running): what the UI's progress bar takes
 ProgressFn = Callable[[float, str], None]
+#: the fraction (0..1) of one piece of work done — a stage, a vocoder's synthesis — reported as it goes
+StageProgress = Callable[[float], None]
 
 
 class Task(enum.Enum):
@@ -45,6 +50,19 @@ class Task(enum.Enum):
     SINGING_TO_SPEECH = "singing → speech"
     STYLE = "voice style"
     RESYNTHESIS = "resynthesis (vocoder check)"
+
+    @property
+    def title(self) -> str:
+        """The task's name in titles and tabs: 'Speech → Singing'."""
+        return _TASK_TITLES[self]
+
+
+_TASK_TITLES = {
+    Task.SPEECH_TO_SINGING: "Speech → Singing",
+    Task.SINGING_TO_SPEECH: "Singing → Speech",
+    Task.STYLE: "Voice style",
+    Task.RESYNTHESIS: "Vocoder check",
+}
 
 
 @dataclass
@@ -106,7 +124,11 @@ class Converter(Protocol):
 
 
 class StageTimer:
-    """Collects per-stage wall-clock timings: ``with timer("vocoder"): ...``; reports progress too."""
+    """Collects per-stage wall-clock timings: ``with timer("vocoder") as within: ...``; reports progress too.
+
+    ``within(fraction)`` lets a long stage say how much of it is done (0..1), so the overall progress moves
+    inside the stage instead of waiting at its start.
+    """
 
     def __init__(self, progress: ProgressFn | None = None, stages: int = 1) -> None:
         self.timings: dict[str, float] = {}
@@ -114,12 +136,17 @@ class StageTimer:
         self._stages = max(1, stages)
 
     @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        if self._progress is not None:
-            self._progress(len(self.timings) / self._stages, stage)
+    def __call__(self, stage: str) -> Iterator[StageProgress]:
+        finished = len(self.timings)
+
+        def within(fraction: float) -> None:
+            if self._progress is not None:
+                self._progress((finished + min(max(fraction, 0.0), 1.0)) / self._stages, stage)
+
+        within(0.0)
         start = time.perf_counter()
         try:
-            yield
+            yield within
         finally:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 

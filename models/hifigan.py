@@ -6,6 +6,8 @@ checkpoint is loaded (:func:`fold_weight_norm`), so the module holds ordinary co
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -77,6 +79,53 @@ class Generator(nn.Module):
             x = sum(block(x) for block in blocks) / n_kernels
         # The published generator's last activation uses PyTorch's default slope (0.01), not 0.1.
         return torch.tanh(self.conv_post(F.leaky_relu(x)))
+
+
+def block_costs(generator: Generator) -> list[tuple[nn.Module, int]]:
+    """Each upsampler and residual block with its multiply-adds per input mel frame.
+
+    Each stage's share of the measured CPU time (fp32 and bf16) was within 5 points of its share of
+    these costs (the second stage, 64 samples × 128 channels a frame, about 45 %), so the cost done
+    is a fair measure of the time done.
+    """
+    config = generator.config
+    n_kernels = len(config.resblock_kernel_sizes)
+    costs: list[tuple[nn.Module, int]] = []
+    samples = 1  # samples per mel frame at the current stage
+    for i, up in enumerate(generator.ups):
+        costs.append((up, samples * up.weight.numel()))  # a transposed conv's work scales with its input
+        samples *= config.upsample_rates[i]
+        for block in generator.resblocks[i * n_kernels : (i + 1) * n_kernels]:
+            weights = sum(conv.weight.numel() for conv in (*block.convs1, *block.convs2))
+            costs.append((block, samples * weights))
+    return costs
+
+
+@contextmanager
+def reporting_progress(generator: Generator, progress: Callable[[float], None]) -> Iterator[None]:
+    """Calls ``progress(fraction of one forward pass done)`` as each upsampler and residual block finishes.
+
+    Forward hooks only watch, so the output is unchanged (chunking the input instead would change it);
+    they are removed on leaving. The caller keeps other threads off the generator meanwhile.
+    """
+    costs = block_costs(generator)
+    total = sum(cost for _, cost in costs)
+    done = 0
+
+    def finished(cost: int):
+        def hook(module, inputs, output) -> None:
+            nonlocal done
+            done += cost
+            progress(done / total)
+
+        return hook
+
+    handles = [module.register_forward_hook(finished(cost)) for module, cost in costs]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def fold_weight_norm(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

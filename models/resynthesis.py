@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models import features
-from models.base import Audio, ConversionResult, ProgressFn, StageTimer, Task, analysed_result
+from models.base import Audio, ConversionResult, ProgressFn, Task
 from models.features import HIFIGAN_MEL
+from models.mel_converter import convert_with_vocoder
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
 
 
@@ -39,14 +40,13 @@ class VocoderCheck:
         progress: ProgressFn | None = None,
     ) -> ConversionResult:
         options = options or VocoderCheckOptions()
-        timer = StageTimer(progress, stages=3)
-        with timer("analysis"):
-            source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
-            mel = features.log_mel(source)
-        with timer(options.vocoder):
-            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
-            output = vocoder.synthesize(mel)
-        with timer("plots"):
-            result = analysed_result(source, output)
-        result.timings = timer.timings
-        return result
+        source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
+        return convert_with_vocoder(
+            source,
+            predict=lambda: features.log_mel(source),
+            vocoder=lambda: mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations),
+            rate=HIFIGAN_MEL.sample_rate,
+            progress=progress,
+            finish=lambda vocoded, source: vocoded,  # the vocoder's own level: the check is of it alone
+            stages=("analysis", options.vocoder),
+        )

@@ -6,6 +6,7 @@ WORLD synthesis is not here: it belongs to ``models/dsp``, whose converters neve
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from models import features
-from models.base import option
+from models.base import StageProgress, option
 from models.errors import CheckpointError
 from models.features import HIFIGAN_MEL, Audio, FeatureSpec
 
@@ -27,8 +28,9 @@ class Vocoder(Protocol):
     name: str
     spec: FeatureSpec
 
-    def synthesize(self, spectrogram: np.ndarray) -> Audio:
-        """(n_bins, T) log spectrogram → :class:`Audio` of T · hop samples."""
+    def synthesize(self, spectrogram: np.ndarray, *, progress: StageProgress | None = None) -> Audio:
+        """(n_bins, T) log spectrogram → :class:`Audio` of T · hop samples; ``progress(fraction done)``
+        is called as the synthesis goes."""
         ...
 
 
@@ -113,7 +115,7 @@ class HiFiGAN:
             generator = generator.to(torch.bfloat16)
         return cls(generator.eval(), **kwargs)
 
-    def synthesize(self, spectrogram: np.ndarray) -> Audio:
+    def synthesize(self, spectrogram: np.ndarray, *, progress: StageProgress | None = None) -> Audio:
         import torch
 
         dtype = next(self.generator.parameters()).dtype
@@ -127,10 +129,22 @@ class HiFiGAN:
                 stop = min(total, start + self.chunk_frames)
                 left = max(0, start - self.context_frames)
                 right = min(total, stop + self.context_frames)
-                wave = self.generator(mel[..., left:right])[0, 0]
+                with _chunk_progress(self.generator, progress, start, stop, total):
+                    wave = self.generator(mel[..., left:right])[0, 0]
                 pieces.append(wave[(start - left) * hop : (stop - left) * hop])
         samples = torch.cat(pieces).float().numpy() if pieces else np.zeros(0, np.float32)
         return Audio(samples.astype(np.float32), self.spec.sample_rate)
+
+
+def _chunk_progress(generator, progress: StageProgress | None, start: int, stop: int, total: int):
+    """Reports the generator's progress through frames [start, stop) as a fraction of all ``total``."""
+    if progress is None:
+        return contextlib.nullcontext()  # no hooks at all when nobody listens
+    from models.hifigan import reporting_progress
+
+    return reporting_progress(
+        generator, lambda fraction: progress((start + fraction * (stop - start)) / total)
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -170,7 +184,7 @@ def griffinlim_iterations_option(
 
 @dataclass
 class GriffinLim:
-    """Griffin-Lim phase reconstruction with momentum (Perraudin et al. 2013, librosa's implementation).
+    """Griffin-Lim phase reconstruction with momentum (Perraudin et al. 2013; librosa's loop, step for step).
 
     From a log-mel spec the linear magnitude comes from the filterbank's pseudo-inverse (clipped at 0),
     which is ~30× faster than librosa's NNLS inversion. From a linear spec the magnitude is raised to
@@ -194,33 +208,49 @@ class GriffinLim:
             )
         return linear**self.power if self.power != 1.0 else linear
 
-    def synthesize(self, spectrogram: np.ndarray) -> Audio:
-        return self.from_magnitude(self.magnitude(spectrogram), n_iter=self.n_iter)
+    def synthesize(self, spectrogram: np.ndarray, *, progress: StageProgress | None = None) -> Audio:
+        return self.from_magnitude(self.magnitude(spectrogram), n_iter=self.n_iter, progress=progress)
 
-    def from_magnitude(self, magnitude: np.ndarray, *, n_iter: int) -> Audio:
+    def from_magnitude(
+        self, magnitude: np.ndarray, *, n_iter: int, progress: StageProgress | None = None
+    ) -> Audio:
         """Linear magnitude (n_fft // 2 + 1, T) → audio of T · hop samples."""
-        import librosa
-
         s = self.spec
         frames = magnitude.shape[-1]
         if frames == 0:
             return Audio(np.zeros(0, np.float32), s.sample_rate)
-        padded = librosa.griffinlim(
-            magnitude,
-            n_iter=n_iter,
-            hop_length=s.hop_length,
-            win_length=s.win_length,
-            n_fft=s.n_fft,
-            window="hann",
-            center=False,
-            momentum=self.momentum,
-            init="random",
-            random_state=self.seed,
-        )
+        padded = self._iterate(magnitude, n_iter, progress)
         # Undo the HiFi-GAN framing: the signal started `pad` samples into the padded one.
         samples = padded[s.pad : s.pad + frames * s.hop_length]
         samples = np.pad(samples, (0, frames * s.hop_length - len(samples)))
         return Audio(samples.astype(np.float32), s.sample_rate)
+
+    def _iterate(self, magnitude: np.ndarray, n_iter: int, progress: StageProgress | None) -> np.ndarray:
+        """``librosa.griffinlim(magnitude, init="random", random_state=seed, center=False, window="hann")``
+        step for step — the same calls in the same order, so the same samples — but calling
+        ``progress(fraction of iterations done)`` after each iteration, which librosa's cannot."""
+        import librosa
+
+        s = self.spec
+        frame = {"n_fft": s.n_fft, "hop_length": s.hop_length, "win_length": s.win_length, "window": "hann"}
+        rng = np.random.RandomState(seed=self.seed)
+        angles = np.empty(magnitude.shape, dtype=librosa.util.dtype_r2c(magnitude.dtype))
+        eps = librosa.util.tiny(angles)
+        angles[:] = librosa.util.phasor(2 * np.pi * rng.random(size=magnitude.shape))
+        angles *= magnitude
+        rebuilt = previous = inverse = None
+        for i in range(n_iter):
+            inverse = librosa.istft(angles, center=False, out=inverse, **frame)
+            rebuilt = librosa.stft(inverse, center=False, pad_mode="constant", out=rebuilt, **frame)
+            angles[:] = rebuilt
+            if previous is not None:  # the momentum step (Perraudin et al.)
+                angles -= (self.momentum / (1 + self.momentum)) * previous
+            angles /= np.abs(angles) + eps
+            angles *= magnitude
+            rebuilt, previous = previous, rebuilt  # reuse the older buffer for the next stft
+            if progress is not None:
+                progress((i + 1) / n_iter)
+        return librosa.istft(angles, center=False, out=inverse, **frame)
 
 
 def spectral_convergence(magnitude: np.ndarray, audio: Audio, spec: FeatureSpec) -> float:

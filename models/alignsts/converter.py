@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models import features
 from models.alignsts.features import (
     MEL_SPEC,
     content_features,
@@ -23,19 +22,11 @@ from models.alignsts.features import (
     speech_rhythm,
 )
 from models.alignsts.model import AlignSTS, AlignSTSConfig
-from models.base import (
-    Audio,
-    ConversionResult,
-    ProgressFn,
-    StageTimer,
-    Task,
-    analysed_result,
-    load_model,
-)
+from models.base import Audio, ConversionResult, ProgressFn, Task, load_model
 from models.errors import AudioInputError
+from models.mel_converter import convert_with_vocoder
 from models.melody import Melody, required
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
-from models.world import match_level
 
 MIN_SECONDS = 0.5
 
@@ -100,25 +91,23 @@ class AlignSTSConverter:
     ) -> ConversionResult:
         melody = required(melody)
         options = options or AlignSTSOptions()
-        timer = StageTimer(progress, stages=3)
-        with timer("network"):
-            mel = self.singing_mel(audio, melody)
-        with timer("vocoder"):
-            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
-            sung = vocoder.synthesize(mel)
-            source = features.to_rate(audio, MEL_SPEC.sample_rate)
-            output = Audio(match_level(sung.samples, source.samples), sung.sr)
-        with timer("plots"):
-            result = analysed_result(source, output, target_f0=melody.contour())
+        notes = []
         if melody.follows_contour:
-            result.notes.append(
+            notes.append(
                 "This AlignSTS conditions on notes, so the reference recording's pitch curve was read as the "
                 f"{len(melody.sung_notes)} note{'s' if len(melody.sung_notes) != 1 else ''} it holds (its "
                 "vibrato and glides are not sung)."
             )
-        result.timings = timer.timings
-        result.notes.append(
+        notes.append(
             f"AlignSTS ({self.config.variant}), trained {self.train_info.get('steps', '?')} steps on synthetic "
             f"pairs; rhythm predicted from the melody and the words; {options.vocoder}."
         )
-        return result
+        return convert_with_vocoder(
+            audio,
+            predict=lambda: self.singing_mel(audio, melody),
+            vocoder=lambda: mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations),
+            rate=MEL_SPEC.sample_rate,
+            progress=progress,
+            target_f0=melody.contour(),
+            notes=notes,
+        )

@@ -131,9 +131,9 @@ class WorldSingingToSpeech:
     ) -> ConversionResult:
         options = options or WorldS2SOptions()
         timer = StageTimer(progress, stages=4)
-        with timer("analysis"):
+        with timer("analysis") as within:  # the slowest stage
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
-            params = world.analyse(source)
+            params = world.analyse(source, progress=within)
             nuclei = find_nuclei(params)
         with timer("durations"):
             if options.mode == "dur":

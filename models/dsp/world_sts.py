@@ -193,9 +193,9 @@ class WorldSpeechToSinging:
         options = options or WorldSTSOptions()
         timer = StageTimer(progress, stages=5)
         notes: list[str] = []
-        with timer("analysis"):
+        with timer("analysis") as within:  # the slowest stage
             source = features.to_rate(audio, HIFIGAN_MEL.sample_rate)
-            params = world.analyse(source)
+            params = world.analyse(source, progress=within)
             require_voice(params)
             if options.auto_octave:
                 melody, moved = fit_octave(melody, params)

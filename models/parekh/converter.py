@@ -8,28 +8,20 @@ F0), in the image kind the checkpoint was trained with.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from models import features
-from models.base import (
-    Audio,
-    ConversionResult,
-    ProgressFn,
-    StageTimer,
-    Task,
-    analysed_result,
-    load_model,
-    option,
-)
+from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, option
 from models.dsp.sing_f0 import F0Style, singing_f0
+from models.mel_converter import convert_with_vocoder
 from models.melody import Melody, required
 from models.parekh.data import SPEC, melody_image, speech_input
 from models.parekh.model import ParekhConfig, ParekhSTS
 from models.vocoders import GriffinLim, griffinlim_iterations_option, hifigan, vocoder_option
-from models.world import match_level
 
 GL_POWER = 1.2  # the paper's sharpening of harmonics before phase reconstruction
 #: mean ln-mel difference between the 16 kHz-mapped and the directly computed HiFi-GAN mel, measured on
@@ -121,31 +113,30 @@ class ParekhConverter:
     ) -> ConversionResult:
         melody = required(melody)
         options = options or ParekhOptions()
-        timer = StageTimer(progress, stages=3)
-        with timer("network"):
+        if options.vocoder == "hifigan":  # ours: HiFi-GAN on the prediction mapped to its mel scale
+            vocoder, how = hifigan, "HiFi-GAN on the mel-mapped prediction."
+        else:  # the paper's: Griffin-Lim on the 16 kHz prediction sharpened to |S|^1.2
+            n_iter = options.griffinlim_iterations
+            vocoder = functools.partial(GriffinLim, spec=SPEC, n_iter=n_iter, power=GL_POWER)
+            how = f"Griffin-Lim {n_iter} iterations on |S|^{GL_POWER}."
+
+        def predict() -> np.ndarray:
             predicted = self.singing_spectrogram(audio, melody, vibrato_cents=options.vibrato_extent_cents)
-        with timer("vocoder"):
-            if options.vocoder == "hifigan":
-                sung = features.to_rate(
-                    hifigan().synthesize(linear_to_hifigan_mel(predicted)), SPEC.sample_rate
-                )
-            else:
-                vocoder = GriffinLim(spec=SPEC, n_iter=options.griffinlim_iterations, power=GL_POWER)
-                sung = vocoder.synthesize(predicted)
-            source = features.to_rate(audio, SPEC.sample_rate)
-            output = Audio(match_level(sung.samples, source.samples), sung.sr)
-        with timer("plots"):
-            result = analysed_result(source, output, target_f0=melody.contour())
-        result.timings = timer.timings
+            return linear_to_hifigan_mel(predicted) if options.vocoder == "hifigan" else predicted
+
+        notes = []
         if melody.follows_contour:
-            result.notes.append("The network was given the reference recording's own pitch curve.")
-        result.notes.append(
+            notes.append("The network was given the reference recording's own pitch curve.")
+        notes.append(
             f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "
-            f"on synthetic pairs; "
-            + (
-                "HiFi-GAN on the mel-mapped prediction."
-                if options.vocoder == "hifigan"
-                else f"Griffin-Lim {options.griffinlim_iterations} iterations on |S|^{GL_POWER}."
-            )
+            f"on synthetic pairs; {how}"
         )
-        return result
+        return convert_with_vocoder(
+            audio,
+            predict=predict,
+            vocoder=vocoder,
+            rate=SPEC.sample_rate,
+            progress=progress,
+            target_f0=melody.contour(),
+            notes=notes,
+        )

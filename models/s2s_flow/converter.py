@@ -18,21 +18,12 @@ import numpy as np
 import torch
 
 from models import features
-from models.base import (
-    Audio,
-    ConversionResult,
-    ProgressFn,
-    StageTimer,
-    Task,
-    analysed_result,
-    load_model,
-    option,
-)
+from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, option
 from models.errors import AudioInputError
+from models.mel_converter import convert_with_vocoder
 from models.s2s_flow.data import SPEC
 from models.s2s_flow.model import S2SFlow, S2SFlowConfig
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
-from models.world import match_level
 
 MIN_SECONDS = 0.5
 OUTPUT_RATE = 16000  # the paper's sampling rate; see the module docstring
@@ -101,19 +92,14 @@ class S2SFlowConverter:
         progress: ProgressFn | None = None,
     ) -> ConversionResult:
         options = options or S2SFlowOptions()
-        timer = StageTimer(progress, stages=3)
-        with timer("network"):
-            mel = self.speech_mel(audio, options)
-        with timer("vocoder"):
-            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
-            spoken = features.to_rate(vocoder.synthesize(mel), OUTPUT_RATE)
-            source = features.to_rate(audio, OUTPUT_RATE)
-            output = Audio(match_level(spoken.samples, source.samples), spoken.sr)
-        with timer("plots"):
-            result = analysed_result(source, output)
-        result.timings = timer.timings
-        result.notes.append(
-            f"Generative flow singing → speech, trained {self.train_info.get('steps', '?')} steps on synthetic "
-            f"pairs; noise scale {options.noise_scale}, {options.vocoder}."
+        return convert_with_vocoder(
+            audio,
+            predict=lambda: self.speech_mel(audio, options),
+            vocoder=lambda: mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations),
+            rate=OUTPUT_RATE,
+            progress=progress,
+            notes=[
+                f"Generative flow singing → speech, trained {self.train_info.get('steps', '?')} steps on "
+                f"synthetic pairs; noise scale {options.noise_scale}, {options.vocoder}."
+            ],
         )
-        return result

@@ -15,16 +15,8 @@ import numpy as np
 import torch
 
 from models import features
-from models.base import (
-    Audio,
-    ConversionResult,
-    ProgressFn,
-    StageTimer,
-    Task,
-    analysed_result,
-    load_model,
-    option,
-)
+from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, option
+from models.mel_converter import convert_with_vocoder
 from models.vae_style.data import SPEC
 from models.vae_style.model import TIME_STRIDE, StyleVAE, VAEConfig
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
@@ -95,26 +87,31 @@ class VAEStyleConverter:
         progress: ProgressFn | None = None,
     ) -> ConversionResult:
         options = options or VAEStyleOptions()
-        timer = StageTimer(progress, stages=4)
-        with timer("analysis"):
-            source = features.to_rate(audio, SPEC.sample_rate)
-            gain = PEAK / max(float(np.max(np.abs(source.samples))), 1e-6)
+        source = features.to_rate(audio, SPEC.sample_rate)
+        gain = PEAK / max(float(np.max(np.abs(source.samples))), 1e-6)  # to the corpus's level and back
+
+        def predict() -> np.ndarray:
             mel = features.log_mel(Audio(source.samples * gain, source.sr))
-        with timer("network"):
-            styled = self.stylise_mel(mel, strength=options.strength)
-        with timer(options.vocoder):
-            vocoder = mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations)
-            wave = vocoder.synthesize(styled)
+            return self.stylise_mel(mel, strength=options.strength)
+
+        def ungained(wave: Audio, source: Audio) -> Audio:  # not level-matched: keep the model's level
             samples = np.zeros(len(source.samples), np.float32)  # T · hop samples: pad the last partial hop
             n = min(len(samples), len(wave.samples))
             samples[:n] = np.clip(wave.samples[:n] / gain, -0.99, 0.99)
-            output = Audio(samples, SPEC.sample_rate)
-        with timer("plots"):
-            result = analysed_result(source, output)
-        result.timings = timer.timings
-        result.notes.append(
-            f"Voice-style VAE '{self.name}', trained {self.train_info.get('steps', '?')} steps; style strength "
-            f"{options.strength:g}, {'HiFi-GAN' if options.vocoder == 'hifigan' else 'Griffin-Lim'} output. "
-            "The bundled growl is a synthetic DSP rendering, not a recorded growl singer."
+            return Audio(samples, SPEC.sample_rate)
+
+        return convert_with_vocoder(
+            source,
+            predict=predict,
+            vocoder=lambda: mel_vocoder(options.vocoder, griffinlim_iterations=options.griffinlim_iterations),
+            rate=SPEC.sample_rate,
+            progress=progress,
+            notes=[
+                f"Voice-style VAE '{self.name}', trained {self.train_info.get('steps', '?')} steps; style "
+                f"strength {options.strength:g}, "
+                f"{'HiFi-GAN' if options.vocoder == 'hifigan' else 'Griffin-Lim'} output. "
+                "The bundled growl is a synthetic DSP rendering, not a recorded growl singer."
+            ],
+            finish=ungained,
+            stages=("network", options.vocoder),
         )
-        return result
