@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
+import shutil
 from dataclasses import dataclass, field
 
 import gradio as gr
-import numpy as np
 
 from demo.admission import admission
 from demo.controls import build_controls, options_from_values
+from demo.conversion import Conversion, input_name, output_file_name, run_conversion, setting_words
 from demo.melody_input import build_melody_inputs, melody_from_inputs
 from demo.plots import conversion_figure
 from models.base import ConversionResult
@@ -23,8 +23,6 @@ from models.features import ACCEPTED, AudioLimits, load_audio
 from models.registry import Registry
 
 log = logging.getLogger(__name__)
-
-EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 
 @dataclass
@@ -40,32 +38,24 @@ class DemoServices:
     max_upload_mb: float | None = None
 
 
-def example_files(prefix: str) -> list[str]:
-    """Bundled example inputs whose file name starts with ``prefix`` (``speech_`` or ``singing_``)."""
-    if not os.path.isdir(EXAMPLES_DIR):
-        return []
-    return sorted(os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR) if f.startswith(prefix))
-
-
-def timings_line(result: ConversionResult) -> str:
-    stages = " · ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
-    return (
-        f"{stages}  \n**total {result.total_seconds:.2f} s for {result.audio.duration:.2f} s of output — "
-        f"real-time factor {result.rtf:.2f}**"
-    )
-
-
 def write_output(result: ConversionResult, directory: str, name: str) -> str:
-    """Save the output as 16-bit WAV (a file path keeps Gradio from re-normalising the level)."""
-    import soundfile
+    """Save a bare result as 16-bit WAV named ``name-<random>.wav`` (tabs name theirs by demo.conversion)."""
+    from demo.conversion import Conversion
 
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"{name}-{uuid.uuid4().hex[:10]}.wav")
-    soundfile.write(path, np.clip(result.audio.samples, -1.0, 1.0), result.audio.sr, subtype="PCM_16")
-    return path
+    return _write(Conversion(name, result.audio, result, 0.0), directory)
 
 
-def converter_tab(services: DemoServices, names: list[str], *, title: str, intro: str, examples: str) -> None:
+def _write(conversion, directory: str) -> str:
+    from demo.conversion import write_output as write
+
+    return write(conversion, directory)
+
+
+def _previous_label(made_by: str | None) -> str:
+    return f"Previous output: {made_by}" if made_by else "Previous output (to compare)"
+
+
+def converter_tab(services: DemoServices, names: list[str], *, title: str, intro: str) -> None:
     """One tab for the converters ``names`` (variants of one family, sharing one Options class)."""
     registry = services.registry
     specs = [registry.spec(n) for n in names]
@@ -76,7 +66,8 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
     with gr.Tab(title, id=slug):
         size = f", files up to {services.max_upload_mb:g} MB" if services.max_upload_mb else ""
         gr.Markdown(
-            f"{intro}\n\nInputs up to **{services.limits.max_seconds:.0f} s** ({ACCEPTED}{size}); "
+            f"{intro}\n\n**Try it:** click an example below (its output is ready at once), or drop your own "
+            f"voice and press Convert. Inputs up to **{services.limits.max_seconds:.0f} s** ({ACCEPTED}{size}); "
             "longer recordings are refused."
         )
         if not available:
@@ -84,6 +75,7 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
         with gr.Row():
             with gr.Column():
                 audio_in = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Input voice")
+                examples_slot = gr.Column()  # filled once every control the examples set exists
                 variant = gr.Radio(
                     choices=available or names,
                     value=(available or names)[0],
@@ -92,37 +84,64 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                     info="; ".join(f"{s.name}: {s.description}" for s in specs),
                 )
                 needs_melody = registry.needs_melody(names[0])
-                melody_controls = build_melody_inputs() if needs_melody else {}
+                melody_controls = build_melody_inputs(services.limits) if needs_melody else {}
                 option_names, option_controls = build_controls(options_cls)
-                run = gr.Button("Convert", variant="primary")
-                files = example_files(examples)
-                if files:
-                    gr.Examples(examples=[[f] for f in files], inputs=[audio_in], label="Bundled examples")
             with gr.Column():
+                run = gr.Button("Convert", variant="primary")
                 audio_out = gr.Audio(type="filepath", label="Output", interactive=False, buttons=["download"])
-                previous = gr.Audio(type="filepath", label="Previous output (to compare)", interactive=False)
                 timings = gr.Markdown()
                 plot = gr.Plot(label="Mel spectrograms with F0")
-        last_output = gr.State(None)
+                previous = gr.Audio(type="filepath", label=_previous_label(None), interactive=False)
+        # [(path, what made it)] of the last two outputs, newest last: the players' labels say what made them
+        last_output = gr.State([])
+        outputs = [audio_out, previous, timings, plot, last_output]
 
         # Melody and option controls are passed by name, so the API names its parameters after them
         # (``tune``, ``vibrato_rate_hz``, …) rather than ``param_3``; the order stays the UI's.
         named_controls = {**melody_controls, **dict(zip(option_names, option_controls, strict=True))}
 
+        def shown(conversion: Conversion, path: str, history: list) -> list:
+            """The outputs of a finished conversion (plain values, so an API caller gets the file path); the
+            last one moves to the "previous output" player."""
+            last = (history or [None])[-1]
+            if last and not os.path.isfile(last[0]):  # deleted meanwhile as an old output (storage.py)
+                last = None
+            return [
+                path,
+                last[0] if last else None,
+                conversion.report(),
+                conversion_figure(conversion.result),
+                [*([last] if last else []), (path, conversion.made_by)],
+            ]
+
+        def relabel(history: list):
+            """Name both players after what made their audio (a UI-only step after each result)."""
+            current = history[-1][1] if history else None
+            before = history[-2][1] if len(history) > 1 else None
+            return (
+                gr.update(label=f"Output: {current}" if current else "Output"),
+                gr.update(label=_previous_label(before)),
+            )
+
         def convert(audio_path, variant_name, last, progress=gr.Progress(), **values):  # noqa: B008 - Gradio's idiom
             if not audio_path:
-                raise gr.Error("Upload or record a voice first.")
+                raise gr.Error("Upload or record a voice first, or click one of the examples.")
             options = options_from_values(options_cls, option_names, [values[n] for n in option_names])
+            melody_values = {n: values[n] for n in melody_controls} or None
             try:
                 audio = load_audio(audio_path, limits=services.limits)
                 melody = (
-                    melody_from_inputs(**{n: values[n] for n in melody_controls}, limits=services.limits)
-                    if melody_controls
-                    else None
+                    melody_from_inputs(**melody_values, limits=services.limits) if melody_values else None
                 )
-                converter = registry.get(variant_name)
-                result = converter.convert(
-                    audio, melody=melody, options=options, progress=lambda f, desc: progress(f, desc=desc)
+                conversion = run_conversion(
+                    registry,
+                    variant_name,
+                    audio,
+                    melody=melody,
+                    options=options,
+                    settings=setting_words(options, melody_values),
+                    input_name=input_name(audio_path),
+                    progress=lambda f, desc: progress(f, desc=desc),
                 )
             except SongbridgeError as error:
                 raise gr.Error(str(error)) from None
@@ -132,21 +151,69 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                     f"The conversion failed unexpectedly ({type(error).__name__}). Try another recording; "
                     "if it happens again, report it with the recording."
                 ) from None
-            path = write_output(result, services.output_dir, variant_name)
-            if last and not os.path.isfile(last):  # deleted meanwhile as an old output (demo/storage.py)
-                last = None
-            line = timings_line(result)
-            if result.notes:
-                line = "\n".join(f"- {note}" for note in result.notes) + "\n\n" + line
-            return path, last, line, conversion_figure(result), path
+            return shown(conversion, _write(conversion, services.output_dir), last)
 
         run.click(
             convert,
             inputs=[audio_in, variant, last_output],
             inputs_kwargs=named_controls,
-            outputs=[audio_out, previous, timings, plot, last_output],
+            outputs=outputs,
             api_name=f"convert_{slug}",
             concurrency_limit=services.conversion_concurrency,
             concurrency_id="conversion",
             validator=admission("conversion"),
+            show_progress_on=[audio_out],  # one progress bar, where the result will appear
+        ).success(relabel, last_output, [audio_out, previous], queue=False, api_visibility="private")
+        with examples_slot:
+            shown_example = _examples(services, specs, audio_in, variant, named_controls, outputs, shown)
+        if shown_example is not None:
+            shown_example.success(
+                relabel, last_output, [audio_out, previous], queue=False, api_visibility="private"
+            )
+
+
+def _examples(services: DemoServices, specs, audio_in, variant, named_controls, outputs, shown):
+    """The tab's examples: a click sets the voice, variant, melody and settings, and shows the output
+    computed ahead (demo/examples.py) without converting. Returns the click's event (None: no examples)."""
+    from demo import examples as bundled
+
+    rows = [
+        r
+        for r in bundled.tab_rows([s for s in specs if s.available])
+        if os.path.isfile(r.cache_stem + ".json")
+    ]
+    if not rows:
+        return None
+    options_cls = services.registry.options_class(specs[0].name)
+    controls = list(named_controls)
+
+    def values(row) -> list:
+        melody = bundled.melody_values(row.example) or {}
+        options = bundled.option_values(row.example, options_cls)
+        return [
+            bundled.example_path(row.example.voice),
+            row.converter,
+            *[melody.get(n, options.get(n)) for n in controls],
+        ]
+
+    table = gr.Examples(
+        examples=[values(r) for r in rows],
+        inputs=[audio_in, variant, *named_controls.values()],
+        example_labels=[r.label for r in rows],
+        label="Examples: one click sets everything and plays an output computed ahead",
+        cache_examples=False,
+    )
+
+    def show_example(history, selected: gr.SelectData):
+        conversion, path = bundled.load_cached(rows[selected.index], limits=services.limits)
+        copy = os.path.join(services.output_dir, os.path.basename(output_file_name(conversion, "flac")))
+        os.makedirs(services.output_dir, exist_ok=True)
+        shutil.copyfile(path, copy)  # served from the output folder, as any output is
+        shown_values = shown(conversion, copy, history)
+        shown_values[2] = (
+            "*Computed ahead for this example, not just now; press Convert to run it yourself.*\n\n"
+            + shown_values[2]
         )
+        return shown_values
+
+    return table.dataset.select(show_example, [outputs[-1]], outputs, queue=False, api_visibility="private")

@@ -1,10 +1,16 @@
-"""The whole web app: a header and one tab per converter family, built from the services it is handed."""
+"""The whole web app: a header and one tab per task, built from the converter registry and the services it is
+handed. Speech → Singing leads; a task with several converter families shows each in a tab of its own."""
 
 from __future__ import annotations
 
 import gradio as gr
 
+from demo.compare_tab import compare_tab
 from demo.converter_tab import DemoServices, converter_tab
+from models.base import Task
+
+#: the tasks in the order people come for them (the vocoder check, a diagnostic, after Compare)
+TASK_ORDER = (Task.SPEECH_TO_SINGING, Task.SINGING_TO_SPEECH, Task.STYLE)
 
 INTRO = """# Songbridge
 Speech ↔ singing conversion and listening tests. Every tab takes an uploaded or recorded voice;
@@ -17,6 +23,12 @@ PARTICIPANT_VIEW = """<style>
 html.sb-participant .sb-chrome, html.sb-participant .tab-wrapper, html.sb-participant footer {
   display: none !important; }
 </style>"""
+# On a phone the top tab row would hide most tabs behind an overflow menu: there a "Go to" selector that
+# lists every tab replaces the row; on a wider screen the selector is hidden and the row fits.
+NAVIGATION = """<style>
+@media (min-width: 721px) { .sb-phone-nav { display: none !important; } }
+@media (max-width: 720px) { #sb-main > .tab-wrapper { display: none !important; } }
+</style>"""
 PARTICIPANT_VIEW_JS = (
     "if (new URLSearchParams(window.location.search).get('study')) "
     "document.documentElement.classList.add('sb-participant');"
@@ -27,95 +39,51 @@ def build_app(services: DemoServices, *, listening=None) -> gr.Blocks:
     """``listening`` (a ListeningService) adds the listening-test tab, and the admin tab when
     SONGBRIDGE_ADMIN_TOKEN is set."""
     with gr.Blocks(title="Songbridge", analytics_enabled=False) as app:
+        gr.HTML("", html_template=NAVIGATION, apply_default_css=False)
         if listening is not None:
             gr.HTML(
                 "", html_template=PARTICIPANT_VIEW, js_on_load=PARTICIPANT_VIEW_JS, apply_default_css=False
             )
         intro = gr.Markdown(INTRO, elem_classes="sb-chrome")
-        with gr.Tabs() as tabs:
-            converter_tab(
-                services,
-                ["vocoder-check"],
-                title="Vocoder check",
-                intro="Hear a voice analysed into a mel spectrogram and resynthesized by **HiFi-GAN** "
-                "(neural, universal weights) or **Griffin-Lim** (phase reconstruction). This is the ceiling "
-                "every mel-domain converter lives under: it cannot sound better than this.",
-                examples="speech_",
-            )
-            converter_tab(
-                services,
-                ["world-sts"],
-                title="Speech → Singing (WORLD)",
-                intro="Sing any spoken recording to a melody, without training: syllables are found in the "
-                "speech, their vowels stretched onto the notes (consonants kept), and WORLD resynthesizes "
-                "them with a singing F0 — overshoot, preparation, vibrato — and a singer's formant. "
-                "A reference recording is sung with its own pitch curve, or as a guide vocal of the very words "
-                "you spoke. The melody moves by octaves into your range by itself.",
-                examples="speech_",
-            )
-            converter_tab(
-                services,
-                ["parekh-mtl", "parekh-mse", "parekh-b2"],
-                title="Speech → Singing (ICASSP 2020)",
-                intro="The encoder–decoder of Parekh, Rao & Yang (ICASSP 2020): the speech is stretched to the "
-                "melody's length, and a network that sees its spectrogram and an image of the melody predicts "
-                "the singing spectrogram; Griffin-Lim gives the waveform. **P-MTL** also learned to recognise "
-                "the sung phones, **P-MSE** did not, **Baseline 2** lacks instance norm and skip connections "
-                "(the three systems of the paper's listening test). Trained here on a small synthetic corpus at "
-                "a quarter of the paper's width: expect muffled, robotic singing — see the model cards.",
-                examples="speech_",
-            )
-            converter_tab(
-                services,
-                ["alignsts"],
-                title="Speech → Singing (AlignSTS)",
-                intro="AlignSTS (Li et al., ACL Findings 2023): the words are read from your speech as phone "
-                "posteriors (after its intonation is flattened), a **rhythm adaptor** predicts where the sung "
-                "sounds start and stop from the melody and the words, and a **cross-modal aligner** moves each "
-                "word onto that rhythm before a decoder paints the singing mel spectrogram for HiFi-GAN. The "
-                "output lasts exactly as long as the melody. Trained here on one CPU thread on a small synthetic "
-                "corpus at a fraction of the paper's size, with its own small phoneme recognizer instead of "
-                "wav2vec 2.0: expect a generic synthetic voice, not yours — see the model card.",
-                examples="speech_",
-            )
-            converter_tab(
-                services,
-                ["world-s2s"],
-                title="Singing → Speech (WORLD)",
-                intro="Turn singing into speech-like audio, the baselines of the flow-based singing-to-speech "
-                "paper: **nodur** replaces the sung melody by speech intonation (declining phrases, accents "
-                "on syllables) in a speaking range derived from the singer; **dur** also shortens sustained "
-                "vowels toward speech durations.",
-                examples="singing_",
-            )
-            converter_tab(
-                services,
-                ["s2s-flow"],
-                title="Singing → Speech (flow)",
-                intro="Singing to speech with a generative flow (after Huang & Benetos 2025, built on Glow-TTS): "
-                "an encoder recognises the sung phones, a duration predictor gives them speech-like lengths, "
-                "and an invertible flow, guided by each phone's sung frames, turns samples around their learned "
-                "mean into a speech mel spectrogram for HiFi-GAN. **Noise scale** is the sampling temperature. "
-                "Trained here for 45 minutes on two CPU threads on a small synthetic corpus; on real voices the "
-                "Singing → Speech (WORLD) tab keeps the words better (see the model card).",
-                examples="singing_",
-            )
-            converter_tab(
-                services,
-                ["vae-growl"],
-                title="Voice style (VAE)",
-                intro="A clean voice turned into a metal growl by a small convolutional variational autoencoder on "
-                "mel spectrograms, after the *Scream Machine* blog. **Style strength** moves through the model's "
-                "latent space from reconstructing your voice (0) to the full growl (1). The growl it learned is a "
-                "**synthetic DSP effect** (period doubling, noise, lowered formants, saturation — no recordings of "
-                "growl singers could be had), so it has learned that effect, not a singer's technique; see its "
-                "model card. Train it on your own clean/target recordings with "
-                "`python -m models.training vae_style --pairs DIR` (aligned automatically).",
-                examples="singing_",
-            )
+        navigator = gr.Dropdown(label="Go to", elem_classes=["sb-chrome", "sb-phone-nav"], interactive=True)
+        with gr.Tabs(elem_id="sb-main") as tabs:
+            tasks = services.registry.tasks()
+            for task in (t for t in TASK_ORDER if t in tasks):
+                task_tab(services, task)
+            compare_tab(services)
+            if Task.RESYNTHESIS in tasks:  # a diagnostic: after what people come for
+                task_tab(services, Task.RESYNTHESIS)
             if listening is not None:
                 _listening_tabs(app, tabs, intro, listening)
+        _navigate(navigator, tabs)
     return app
+
+
+def task_tab(services: DemoServices, task: Task) -> None:
+    """The tab of one task: its one converter family's tab, or a tab of tabs, one per family."""
+    families = services.registry.tabs(task)
+    if len(families) == 1:
+        [specs] = families.values()
+        converter_tab(services, [s.name for s in specs], title=task.title, intro=specs[0].intro)
+        return
+    with gr.Tab(task.title, id=_slug(task.title)), gr.Tabs():
+        for label, specs in families.items():
+            converter_tab(services, [s.name for s in specs], title=label, intro=specs[0].intro)
+
+
+def _slug(title: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-").replace("---", "-")
+
+
+def _navigate(navigator: gr.Dropdown, tabs: gr.Tabs) -> None:
+    """Fill the phone's "Go to" selector with every top-level tab; choosing one opens it."""
+    top = [(t.label, t.id) for t in tabs.children if isinstance(t, gr.Tab)]
+    navigator.choices = top
+    navigator.value = top[0][1]
+
+    navigator.change(
+        lambda chosen: gr.Tabs(selected=chosen), navigator, tabs, queue=False, api_visibility="private"
+    )
 
 
 def _listening_tabs(app: gr.Blocks, tabs: gr.Tabs, intro: gr.Markdown, listening) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 
 from models import melody as melodies
 from models.errors import AudioInputError
@@ -12,8 +13,10 @@ SOURCES = ("Built-in tune", "Note text", "MIDI file", "Reference recording")
 FOLLOW, AS_NOTES = "Follow the recording exactly", "As notes"
 
 
-def build_melody_inputs() -> dict[str, gr.components.Component]:
-    """The melody controls, keyed by the parameter names the tab's API shows (``melody_from_inputs``'s)."""
+def build_melody_inputs(limits: AudioLimits | None = None) -> dict[str, gr.components.Component]:
+    """The melody controls, keyed by the parameter names the tab's API shows (``melody_from_inputs``'s), and a
+    "Preview melody" button that plays and plots the chosen melody before anything is converted."""
+    limits = limits or AudioLimits()
     with gr.Group():
         source = gr.Radio(list(SOURCES), value=SOURCES[0], label="Melody source")
         tune = gr.Dropdown(list(melodies.TUNES), value=next(iter(melodies.TUNES)), label="Built-in tune")
@@ -38,7 +41,6 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
             info="Exactly: its own pitch curve (tuning, vibrato, slides). As notes: the notes read from it.",
         )
         read_notes = gr.Markdown(visible=False)
-        contour_plot = gr.Plot(label="Pitch curve of the reference and the notes read from it", visible=False)
         with gr.Row():
             transpose = gr.Slider(
                 -12,
@@ -49,17 +51,21 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
                 info="Move the tune into your range: −12 is an octave down.",
             )
             tempo = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label="Tempo ×", info="Above 1 sings faster.")
+        preview = gr.Button("▶ Preview melody", size="sm")
+        preview_audio = gr.Audio(label="Melody preview (a plain tone)", interactive=False, visible=False)
+        contour_plot = gr.Plot(label="Melody: notes, and a reference's own pitch curve", visible=False)
 
     def show_chosen(chosen: str):
         shown = [gr.update(visible=chosen == name) for name in SOURCES]
         reference_parts = [gr.update(visible=chosen == SOURCES[3])] * 3
-        return [*shown, *reference_parts]
+        return [*shown, *reference_parts, gr.update(visible=False)]
 
-    # Only the chosen source's input is shown; a UI-only event, off the conversion queue.
+    # Only the chosen source's input is shown (and a preview of another melody is hidden); a UI-only event,
+    # off the conversion queue.
     source.change(
         show_chosen,
         inputs=source,
-        outputs=[tune, text, midi, reference, reference_mode, read_notes, contour_plot],
+        outputs=[tune, text, midi, reference, reference_mode, read_notes, contour_plot, preview_audio],
         queue=False,
         api_visibility="private",
     )
@@ -68,8 +74,8 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
         """The notes read from a new reference, put into the note-text box to edit (shown by a line)."""
         from demo.plots import melody_figure
 
-        if not path:
-            return gr.update(), gr.update(value=""), None
+        if not path:  # cleared: leave the note text and any preview as they are
+            return gr.update(), gr.update(value=""), gr.update()
         try:
             melody = melodies.from_recording(load_audio(path))
         except (melodies.MelodyError, AudioInputError) as error:
@@ -90,7 +96,7 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
         queue=False,
         api_visibility="private",
     )
-    return {
+    controls = {
         "melody_source": source,
         "tune": tune,
         "note_text": text,
@@ -100,6 +106,42 @@ def build_melody_inputs() -> dict[str, gr.components.Component]:
         "transpose": transpose,
         "tempo": tempo,
     }
+
+    def preview_melody(*values):
+        """The chosen melody as a tone and a plot, with transpose and tempo applied, as it will be sung."""
+        from demo.plots import melody_figure
+
+        try:
+            melody = melody_from_inputs(**dict(zip(controls, values, strict=True)), limits=limits)
+        except (melodies.MelodyError, AudioInputError) as error:
+            raise gr.Error(str(error)) from None
+        tone = melodies.melody_tone(melody)
+        pcm = np.round(tone.samples * 32767).astype(
+            np.int16
+        )  # what Gradio would make of it, without a warning
+        return gr.update(value=(tone.sr, pcm), visible=True), gr.update(
+            value=melody_figure(melody), visible=True
+        )
+
+    def preview_outdated(chosen: str):
+        """A changed tune, note, transpose or tempo makes the preview stale: hide it until asked again (a
+        reference keeps the plot of the notes read from it)."""
+        return gr.update(visible=False), gr.update(visible=chosen == SOURCES[3])
+
+    for control in (tune, text, midi, transpose, tempo):
+        control.change(
+            preview_outdated, source, [preview_audio, contour_plot], queue=False, api_visibility="private"
+        )
+
+    preview.click(
+        preview_melody,
+        inputs=list(controls.values()),
+        outputs=[preview_audio, contour_plot],
+        api_visibility="private",
+        concurrency_limit=2,
+        show_progress_on=[preview_audio],
+    )
+    return controls
 
 
 def melody_from_inputs(

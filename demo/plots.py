@@ -59,18 +59,19 @@ def conversion_figure(result: ConversionResult) -> Figure:
 
 
 def melody_figure(melody) -> Figure:
-    """A melody read from a recording: its pitch curve (what "follow the recording exactly" sings) over
-    the notes read from it (what "as notes" sings), in MIDI pitch over seconds."""
+    """A melody's notes in MIDI pitch over seconds; for one read from a recording, its pitch curve (what
+    "follow the recording exactly" sings) over the notes read from it (what "as notes" sings)."""
     from models.melody import hz_to_midi
 
     fig = Figure(figsize=(9, 2.6), layout="constrained")
     ax = fig.add_subplot()
     for note in melody.sung_notes:
         ax.plot([note.onset, note.end], [note.midi, note.midi], color="#94a3b8", lw=5, solid_capstyle="butt")
-    contour = melody.contour()
-    pitch = np.where(contour.hz > 0, hz_to_midi(np.maximum(contour.hz, 1e-6)), np.nan)
-    ax.plot(contour.times, pitch, color="#f97316", lw=1.2, label="pitch curve")
-    ax.plot([], [], color="#94a3b8", lw=5, label="notes read")
+    if melody.recorded is not None:  # read from a recording: its own pitch curve over the notes read
+        contour = melody.contour()
+        pitch = np.where(contour.hz > 0, hz_to_midi(np.maximum(contour.hz, 1e-6)), np.nan)
+        ax.plot(contour.times, pitch, color="#f97316", lw=1.2, label="pitch curve")
+    ax.plot([], [], color="#94a3b8", lw=5, label="notes read" if melody.recorded is not None else "notes")
     ax.set_xlabel("seconds")
     ax.set_ylabel("MIDI pitch (60 = C4)")
     ax.legend(loc="upper right", fontsize=8)

@@ -393,3 +393,31 @@ def tune(name: str) -> Melody:
     if name not in TUNES:
         raise MelodyError(f"No built-in tune '{name}'. Choose one of: {', '.join(TUNES)}.")
     return parse_note_text(TUNES[name], name=name)
+
+
+_TONE_HARMONICS = ((1, 1.0), (2, 0.4), (3, 0.15), (4, 0.06))
+
+
+def melody_tone(melody: Melody, sr: int = 22050) -> Audio:
+    """A soft harmonic tone of what a converter is asked to sing, to hear before converting: note by note
+    (20 ms fades, so repeated notes stay apart), or along the recorded pitch curve when the melody
+    follows a recording. Peak 0.3."""
+    out = np.zeros(int(np.ceil((melody.duration + 0.1) * sr)), dtype=np.float64)
+    ramp = int(0.02 * sr)  # 20 ms fades: no clicks at note edges
+    if melody.follows_contour:
+        contour = melody.contour()
+        f0 = np.interp(np.arange(len(out)) / sr, contour.times, contour.hz, right=0.0)
+        voiced = np.interp(np.arange(len(out)) / sr, contour.times, (contour.hz > 0).astype(float), right=0.0)
+        phase = 2 * np.pi * np.cumsum(f0) / sr  # phase follows the curve: glides and vibrato stay smooth
+        envelope = np.convolve(voiced, np.ones(ramp) / ramp, mode="same") if ramp else voiced
+        out += sum(a * np.sin(k * phase) for k, a in _TONE_HARMONICS) * envelope
+    else:
+        for note in melody.sung_notes:
+            n = int(note.duration * sr)
+            t = np.arange(n) / sr
+            f0 = float(midi_to_hz(note.midi))
+            tone = sum(a * np.sin(2 * np.pi * k * f0 * t) for k, a in _TONE_HARMONICS)
+            envelope = np.minimum(1.0, np.minimum(np.arange(n), n - np.arange(n)) / max(ramp, 1))
+            start = int(note.onset * sr)
+            out[start : start + n] += tone * envelope
+    return Audio((0.3 * out / max(np.max(np.abs(out)), 1e-9)).astype(np.float32), sr)

@@ -18,7 +18,8 @@ class ConverterSpec:
     """How to find and build one converter.
 
     ``factory`` is ``"module:callable"``; the callable takes the checkpoint path (or nothing when
-    ``checkpoint`` is None) and returns a :class:`~models.base.Converter`.
+    ``checkpoint`` is None) and returns a :class:`~models.base.Converter`. Everything the demo, the
+    benchmark and the trainer need to know about a converter is here: it is declared once.
     """
 
     name: str
@@ -27,6 +28,12 @@ class ConverterSpec:
     description: str
     factory: str
     checkpoint: str | None = None
+    #: the demo tab it appears in, within its task's tab; converters sharing a task and a tab are variants
+    tab: str = ""
+    #: the tab's opening text (markdown); the first converter of a tab gives it
+    intro: str = ""
+    #: the module that trains it (``python -m models.training <its last package name>``), if it is learned
+    trainer: str | None = None
 
     @property
     def checkpoint_path(self) -> str | None:
@@ -99,76 +106,25 @@ class Registry:
     def is_loaded(self, name: str) -> bool:
         return name in self._loaded
 
+    def tasks(self) -> list[Task]:
+        """The tasks that have converters, in the order of their first declaration."""
+        return list(dict.fromkeys(s.task for s in self._specs.values()))
 
-BUILTIN = [
-    ConverterSpec(
-        name="vocoder-check",
-        task=Task.RESYNTHESIS,
-        title="Vocoder check",
-        description="Analyse a voice into a mel spectrogram and resynthesize it with HiFi-GAN or Griffin-Lim: "
-        "the quality ceiling every converter lives under.",
-        factory="models.resynthesis:VocoderCheck",
-    ),
-    ConverterSpec(
-        name="world-sts",
-        task=Task.SPEECH_TO_SINGING,
-        title="Speech → Singing (WORLD)",
-        description="model-based (Saitou et al. 2007): syllables stretched onto the notes, singing F0 with "
-        "overshoot, preparation and vibrato, singer's formant; no training, any voice",
-        factory="models.dsp.world_sts:WorldSpeechToSinging",
-    ),
-    ConverterSpec(
-        name="world-s2s",
-        task=Task.SINGING_TO_SPEECH,
-        title="Singing → Speech (WORLD)",
-        description="model-based baselines: speech-like intonation (nodur), and shortened vowels too (dur)",
-        factory="models.dsp.world_s2s:WorldSingingToSpeech",
-    ),
-    ConverterSpec(
-        name="s2s-flow",
-        task=Task.SINGING_TO_SPEECH,
-        title="Singing → Speech (flow)",
-        description="generative flow with monotonic alignment search (after Huang & Benetos 2025, on Glow-TTS); "
-        "trained on the synthetic corpus, HiFi-GAN output",
-        factory="models.s2s_flow.converter:S2SFlowConverter",
-        checkpoint="s2s-flow.pt",
-    ),
-    *(
-        ConverterSpec(
-            name=f"parekh-{short}",
-            task=Task.SPEECH_TO_SINGING,
-            title=f"Speech → Singing (ICASSP 2020, {label})",
-            description=f"encoder–decoder of Parekh, Rao & Yang (ICASSP 2020), {label}; trained on the synthetic "
-            "corpus, Griffin-Lim output",
-            factory="models.parekh.converter:ParekhConverter",
-            checkpoint=f"parekh-{variant}.pt",
-        )
-        for short, variant, label in (
-            ("mtl", "p-mtl", "P-MTL: with the phoneme head"),
-            ("mse", "p-mse", "P-MSE"),
-            ("b2", "b2", "Baseline 2: no instance norm, no skips"),
-        )
-    ),
-    ConverterSpec(
-        name="alignsts",
-        task=Task.SPEECH_TO_SINGING,
-        title="Speech → Singing (AlignSTS)",
-        description="rhythm adaptor and cross-modal aligner of Li et al. (ACL Findings 2023), scaled down, with "
-        "our own phoneme recognizer for content; trained on the synthetic corpus, HiFi-GAN output",
-        factory="models.alignsts.converter:AlignSTSConverter",
-        checkpoint="alignsts.pt",
-    ),
-    ConverterSpec(
-        name="vae-growl",
-        task=Task.STYLE,
-        title="Voice style (VAE)",
-        description="convolutional VAE on log-mel patches after the 'Scream Machine' blog: clean voice → growl; "
-        "trained on the corpus's synthetic DSP growl, style strength by latent interpolation",
-        factory="models.vae_style.converter:VAEStyleConverter",
-        checkpoint="vae-growl.pt",
-    ),
-]
+    def tabs(self, task: Task) -> dict[str, list[ConverterSpec]]:
+        """The demo tabs of ``task``: tab title → its converters (variants of one family), in declaration order."""
+        grouped: dict[str, list[ConverterSpec]] = {}
+        for spec in self._specs.values():
+            if spec.task == task:
+                grouped.setdefault(spec.tab or spec.title, []).append(spec)
+        return grouped
+
+    def trainers(self) -> dict[str, str]:
+        """Trainer name (its package's last part: ``parekh``) → trainer module, for every learned converter."""
+        return {s.trainer.split(".")[-2]: s.trainer for s in self._specs.values() if s.trainer}
 
 
 def default_registry() -> Registry:
+    """The built-in converters (models/converters.py), in the order the demo shows them."""
+    from models.converters import BUILTIN
+
     return Registry(list(BUILTIN))

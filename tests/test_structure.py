@@ -52,9 +52,17 @@ def test_models_never_import_evaluation():
 def test_the_metrics_reach_into_no_converter_package():
     """The signal pieces every part uses (WORLD, DTW, rhythm, features) live in the models core, so scoring
     an output never depends on a converter's own code."""
-    converters = ("models.dsp", "models.parekh", "models.alignsts", "models.s2s_flow", "models.vae_style")
+    converters = (
+        "models.dsp",
+        "models.parekh",
+        "models.alignsts",
+        "models.s2s_flow",
+        "models.vae_style",
+        "models.ppg",
+    )
     tree = ast.parse((ROOT / "evaluation" / "metrics.py").read_text())
     modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    modules += [alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names]
     assert [m for m in modules if m.startswith(converters)] == []
 
 
@@ -67,3 +75,23 @@ def test_converters_load_their_networks_in_one_place():
         if "load_state_dict(" in p.read_text()
     )
     assert loaders == ["models/base.py", "models/training/loop.py", "models/vocoders.py"]
+
+
+def test_a_converter_is_declared_once():
+    """Name, titles, intro text, checkpoint and trainer live in its registry entry (models/converters.py): the
+    demo's modules and the trainer command name no converter and hold no intro text of their own."""
+    from models.registry import default_registry
+
+    registry = default_registry()
+    specs = [registry.spec(name) for name in registry.names()]
+    assert all(s.intro and s.tab for s in specs), "every converter gives its demo tab a title and an intro"
+    sources = {p.relative_to(ROOT).as_posix(): p.read_text() for p in sorted((ROOT / "demo").glob("*.py"))}
+    sources["models/training/__main__.py"] = (ROOT / "models" / "training" / "__main__.py").read_text()
+    named = [
+        f"{path}: {quoted}"
+        for path, text in sources.items()
+        for s in specs
+        for quoted in (f'"{s.name}"', f'"{s.trainer}"', s.intro[:60])
+        if quoted and quoted in text
+    ]
+    assert named == []

@@ -81,7 +81,7 @@ def _refuse_escapes(root: str, found: dict[str, dict[str, str]]) -> None:
 
 def render_melody(*, path: str, sr: int) -> np.ndarray:
     """A soft harmonic tone of the melody (text or MIDI), or the melody recording itself (WAV)."""
-    from models.melody import from_midi, midi_to_hz, parse_note_text
+    from models.melody import from_midi, melody_tone, parse_note_text
 
     if path.endswith(".wav"):
         return load_audio(path, sr=sr, limits=LIMITS).samples
@@ -90,17 +90,7 @@ def render_melody(*, path: str, sr: int) -> np.ndarray:
     else:
         with open(path, encoding="utf-8") as f:
             melody = parse_note_text(f.read(), name=os.path.basename(path))
-    out = np.zeros(int(np.ceil((melody.duration + 0.1) * sr)), dtype=np.float64)
-    ramp = int(0.02 * sr)  # 20 ms fades: no clicks at note edges
-    for note in melody.sung_notes:
-        n = int(note.duration * sr)
-        t = np.arange(n) / sr
-        f0 = float(midi_to_hz(note.midi))
-        tone = sum(a * np.sin(2 * np.pi * k * f0 * t) for k, a in ((1, 1.0), (2, 0.4), (3, 0.15), (4, 0.06)))
-        envelope = np.minimum(1.0, np.minimum(np.arange(n), n - np.arange(n)) / max(ramp, 1))
-        start = int(note.onset * sr)
-        out[start : start + n] += tone * envelope
-    return (0.3 * out / max(np.max(np.abs(out)), 1e-9)).astype(np.float32)
+    return melody_tone(melody, sr).samples
 
 
 def match_loudness(*, samples: np.ndarray, sr: int, target_lufs: float) -> tuple[np.ndarray, float]:

@@ -3,8 +3,9 @@
 python -m models.training parekh --corpus DIR --variant p-mtl [--minutes 45] [--steps N] [--out DIR]
 python -m models.training vae_style --corpus DIR | --pairs DIR [--name NAME] [--minutes 45]
 
-Each model's trainer module (``TRAINERS``) provides ``add_arguments(parser)`` for its own options and
-``make_task(args)`` returning a :class:`~models.training.loop.TrainTask`; the loop options are shared.
+Each model's trainer module (``TRAINERS``, from the converter registry) provides ``add_arguments(parser)``
+for its own options and ``make_task(args)`` returning a :class:`~models.training.loop.TrainTask`; the loop
+options are shared.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ import json
 import sys
 
 from models.errors import SongbridgeError
+from models.registry import default_registry
 from models.training.loop import TrainConfig, train
 
-#: model name → trainer module (imported only when chosen)
-TRAINERS = {
-    "parekh": "models.parekh.train",
-    "ppg": "models.ppg.train",
-    "vae_style": "models.vae_style.train",
-    "s2s_flow": "models.s2s_flow.train",
-    "alignsts": "models.alignsts.train",
-}
+#: model name → trainer module (imported only when chosen): each learned converter's, as its registry entry
+#: declares it (models/converters.py), and the phoneme recognizer that AlignSTS reads speech with
+TRAINERS = {**default_registry().trainers(), "ppg": "models.ppg.train"}
 
 
 def main(argv: list[str] | None = None) -> int:
