@@ -9,7 +9,6 @@ and checkpoint's hashes, the settings, the timings of the run and the target pit
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ import numpy as np
 
 from demo.conversion import Conversion, run_conversion, setting_words
 from models.base import ConversionResult, Task, analysed_result, make_options, option_fields
+from models.corpus.manifest import sha256_file
 from models.features import AudioLimits, F0Track, load_audio
 from models.registry import ConverterSpec, Registry
 
@@ -139,14 +139,6 @@ def option_values(example: Example, options_cls: type) -> dict[str, Any]:
     return {f.name: example.options.get(f.name, f.default) for f in option_fields(options_cls)}
 
 
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def provenance(row: ExampleRow, registry: Registry) -> dict[str, Any]:
     """What makes a cached output: the files it was made from and the settings."""
     spec = registry.spec(row.converter)
@@ -157,8 +149,8 @@ def provenance(row: ExampleRow, registry: Registry) -> dict[str, Any]:
     return {
         "converter": row.converter,
         "example": row.example.key,
-        "inputs": {name: sha256(example_path(name)) for name in files},
-        "checkpoint": sha256(spec.checkpoint_path) if spec.checkpoint_path else None,
+        "inputs": {name: sha256_file(example_path(name)) for name in files},
+        "checkpoint": sha256_file(spec.checkpoint_path) if spec.checkpoint_path else None,
         "melody": row.example.melody,
         "options": option_values(row.example, registry.options_class(row.converter)),
     }  # fmt: skip
