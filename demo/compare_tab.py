@@ -116,14 +116,6 @@ def compare_tab(services: DemoServices) -> None:
             task = as_task(task_name)
             return [gr.update(visible=task in melody_tasks), "", *reset(task)]
 
-        task_choice.change(
-            choose_task,
-            inputs=task_choice,
-            outputs=[melody_column, summary, *card_outputs],
-            queue=False,
-            api_visibility="private",
-        )
-
         def compare(audio_path, task_name, learned_scores, progress=gr.Progress(), **values):  # noqa: B008 - Gradio's idiom
             task = as_task(task_name)
             if not audio_path:
@@ -163,7 +155,7 @@ def compare_tab(services: DemoServices) -> None:
                         out += [gr.skip()] * 5
                 yield out
 
-        run.click(
+        comparing = run.click(
             compare,
             inputs=[audio_in, task_choice, learned],
             inputs_kwargs=melody_controls,
@@ -173,6 +165,14 @@ def compare_tab(services: DemoServices) -> None:
             concurrency_id="conversion",
             validator=admission("conversion"),
             show_progress_on=[summary],  # one progress bar, above the cards
+        )
+        task_choice.change(
+            choose_task,
+            inputs=task_choice,
+            outputs=[melody_column, summary, *card_outputs],
+            queue=False,
+            api_visibility="private",
+            cancels=[comparing],  # a running comparison would fill the new task's cards
         )
         with examples_slot:
             _examples(tasks, audio_in, task_choice, melody_controls)

@@ -287,7 +287,7 @@ def summary_markdown(plan: ComparisonPlan, cards: list[Card]) -> str:
         "converter",
         "total s",
         "output s",
-        "real-time factor (↓)",
+        "real-time factor per s of the longer side (↓)",
         *(f"{SCORES[k].label} ({SCORES[k].arrow})" for k in keys),
     ]
     rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

@@ -14,10 +14,16 @@ import gradio as gr
 
 from demo.admission import admission
 from demo.controls import build_controls, options_from_values
-from demo.conversion import Conversion, input_name, output_file_name, run_conversion, setting_words
+from demo.conversion import (
+    Conversion,
+    input_name,
+    output_file_name,
+    run_conversion,
+    setting_words,
+    write_output,
+)
 from demo.melody_input import build_melody_inputs, melody_from_inputs
 from demo.plots import conversion_figure
-from models.base import ConversionResult
 from models.errors import SongbridgeError
 from models.features import ACCEPTED, AudioLimits, load_audio
 from models.registry import Registry
@@ -36,19 +42,6 @@ class DemoServices:
     conversion_concurrency: int = 1
     #: the largest upload, said in each tab (the server enforces it: app.launch_kwargs)
     max_upload_mb: float | None = None
-
-
-def write_output(result: ConversionResult, directory: str, name: str) -> str:
-    """Save a bare result as 16-bit WAV named ``name-<random>.wav`` (tabs name theirs by demo.conversion)."""
-    from demo.conversion import Conversion
-
-    return _write(Conversion(name, result.audio, result, 0.0), directory)
-
-
-def _write(conversion, directory: str) -> str:
-    from demo.conversion import write_output as write
-
-    return write(conversion, directory)
 
 
 def _previous_label(made_by: str | None) -> str:
@@ -151,7 +144,7 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                     f"The conversion failed unexpectedly ({type(error).__name__}). Try another recording; "
                     "if it happens again, report it with the recording."
                 ) from None
-            return shown(conversion, _write(conversion, services.output_dir), last)
+            return shown(conversion, write_output(conversion, services.output_dir), last)
 
         run.click(
             convert,
@@ -174,17 +167,23 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
 
 def _examples(services: DemoServices, specs, audio_in, variant, named_controls, outputs, shown):
     """The tab's examples: a click sets the voice, variant, melody and settings, and shows the output
-    computed ahead (demo/examples.py) without converting. Returns the click's event (None: no examples)."""
+    computed ahead (demo/examples.py) without converting — unless that output is stale (its inputs,
+    checkpoint, weights or code changed since), which the click then says. Returns the click's event
+    (None: no examples)."""
     from demo import examples as bundled
 
+    registry = services.registry
     rows = [
         r
-        for r in bundled.tab_rows([s for s in specs if s.available])
+        for r in bundled.tab_rows([s for s in specs if s.available], registry)
         if os.path.isfile(r.cache_stem + ".json")
     ]
     if not rows:
         return None
-    options_cls = services.registry.options_class(specs[0].name)
+    stale = [bundled.stale_reason(r, registry) for r in rows]  # judged once, when the app starts
+    for reason in filter(None, stale):
+        log.warning("example output out of date (run python -m demo.examples): %s", reason)
+    options_cls = registry.options_class(specs[0].name)
     controls = list(named_controls)
 
     def values(row) -> list:
@@ -205,7 +204,17 @@ def _examples(services: DemoServices, specs, audio_in, variant, named_controls, 
     )
 
     def show_example(history, selected: gr.SelectData):
-        conversion, path = bundled.load_cached(rows[selected.index], limits=services.limits)
+        row = rows[selected.index]
+        if stale[selected.index]:
+            return [
+                gr.skip(),
+                gr.skip(),
+                "*This example's output computed ahead is out of date (the converter or its inputs changed "
+                "since); press Convert to hear what it gives now.*",
+                gr.skip(),
+                gr.skip(),
+            ]
+        conversion, path = bundled.load_cached(row, limits=services.limits)
         copy = os.path.join(services.output_dir, os.path.basename(output_file_name(conversion, "flac")))
         os.makedirs(services.output_dir, exist_ok=True)
         shutil.copyfile(path, copy)  # served from the output folder, as any output is
@@ -216,4 +225,13 @@ def _examples(services: DemoServices, specs, audio_in, variant, named_controls, 
         )
         return shown_values
 
-    return table.dataset.select(show_example, [outputs[-1]], outputs, queue=False, api_visibility="private")
+    # Queued with a small limit of its own: each click re-analyses the stored audio for the plot (~1 s).
+    return table.dataset.select(
+        show_example,
+        [outputs[-1]],
+        outputs,
+        concurrency_limit=2,
+        concurrency_id="examples",
+        api_visibility="private",
+        show_progress_on=[outputs[0]],
+    )

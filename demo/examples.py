@@ -9,6 +9,9 @@ and checkpoint's hashes, the settings, the timings of the run and the target pit
 
 from __future__ import annotations
 
+import functools
+import glob
+import hashlib
 import json
 import os
 import shutil
@@ -22,10 +25,12 @@ from demo.conversion import Conversion, run_conversion, setting_words
 from models.base import ConversionResult, Task, analysed_result, make_options, option_fields
 from models.corpus.manifest import sha256_file
 from models.features import AudioLimits, F0Track, load_audio
-from models.registry import ConverterSpec, Registry
+from models.registry import CHECKPOINT_DIR, ConverterSpec, Registry
+from models.vocoders import hifigan_weights_path, resolve_precision
 
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 CACHE_DIR = os.path.join(EXAMPLES_DIR, "cached")
+MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 
 
 def _melody(source: str = "Built-in tune", *, tune: str = "Twinkle, Twinkle, Little Star", **values) -> dict:
@@ -61,7 +66,7 @@ EXAMPLES: dict[Task, tuple[Example, ...]] = {
     Task.SPEECH_TO_SINGING: (
         Example(
             "slt-twinkle",
-            "Female speaker · Twinkle, Twinkle · with lyrics",
+            "Female speaker · Twinkle, Twinkle",
             "speech_arctic_slt_a0009.wav",
             _melody(),
             {"lyrics": "he turned sharply and faced gregson across the table"},
@@ -74,7 +79,7 @@ EXAMPLES: dict[Task, tuple[Example, ...]] = {
         ),
         Example(
             "pjs-guide",
-            "Japanese singer's speech · her real sung take as the reference (guide vocal)",
+            "Japanese singer's speech · her real sung take as the reference",
             "speech_pjs026.flac",
             _melody("Reference recording", reference_recording="singing_pjs026.flac"),
             {"reference_use": "guide vocal"},
@@ -85,8 +90,8 @@ EXAMPLES: dict[Task, tuple[Example, ...]] = {
         Example("slt-sung", "Machine-sung English · female (WORLD rendering)", "singing_world_arctic_slt_a0009.wav"),
     ),
     Task.STYLE: (
-        Example("pjs-song", "Real singing · Japanese singer · full", "singing_pjs026.flac", None, {"strength": 1}),
-        Example("slt-speech", "Speech · female · half", "speech_arctic_slt_a0009.wav", None, {"strength": 0.5}),
+        Example("pjs-song", "Real singing · Japanese singer", "singing_pjs026.flac", None, {"strength": 1}),
+        Example("slt-speech", "Speech · female speaker", "speech_arctic_slt_a0009.wav", None, {"strength": 0.5}),
     ),
     Task.RESYNTHESIS: (
         Example("slt-speech", "Speech · female speaker", "speech_arctic_slt_a0009.wav"),
@@ -108,15 +113,27 @@ class ExampleRow:
         return os.path.join(CACHE_DIR, self.converter, self.example.key)
 
 
-def tab_rows(specs: list[ConverterSpec]) -> list[ExampleRow]:
-    """The examples of a tab whose converters are ``specs``: each example once, the variants taking turns so
-    every variant is shown."""
-    examples = EXAMPLES.get(specs[0].task, ())
+#: how an example's option reads in its label, for the converters that have the option
+OPTION_WORDS = {
+    "lyrics": lambda value: "with lyrics",
+    "reference_use": lambda value: str(value),
+    "strength": lambda value: f"style strength {value:g}",
+}
+
+
+def tab_rows(specs: list[ConverterSpec], registry: Registry) -> list[ExampleRow]:
+    """The examples of a tab whose available converters are ``specs`` (none: no rows): each example once,
+    the variants taking turns so every variant is shown; a label names only the options its converter has."""
+    if not specs:
+        return []
     rows = []
-    for i, example in enumerate(examples):
+    for i, example in enumerate(EXAMPLES.get(specs[0].task, ())):
         spec = specs[i % len(specs)]
-        label = example.label if len(specs) == 1 else f"{example.label} · {spec.name}"
-        rows.append(ExampleRow(example, spec.name, label))
+        has = {f.name for f in option_fields(registry.options_class(spec.name))}
+        words = [OPTION_WORDS[k](v) for k, v in example.options.items() if k in has and k in OPTION_WORDS]
+        if len(specs) > 1:
+            words.append(spec.name)
+        rows.append(ExampleRow(example, spec.name, " · ".join([example.label, *words])))
     return rows
 
 
@@ -139,21 +156,47 @@ def option_values(example: Example, options_cls: type) -> dict[str, Any]:
     return {f.name: example.options.get(f.name, f.default) for f in option_fields(options_cls)}
 
 
+@functools.lru_cache(maxsize=64)
+def _hash(path: str, mtime_ns: int, size: int) -> str:
+    return sha256_file(path)
+
+
+def file_hash(path: str) -> str:
+    """sha256 of a file, computed once per version of it (the demo checks every row at start)."""
+    stat = os.stat(path)
+    return _hash(path, stat.st_mtime_ns, stat.st_size)
+
+
+def code_hash() -> str:
+    """One hash of every module a conversion can run (models/, but the corpus builder and the trainer):
+    a converter, the melody code (its tunes) or a signal setting changed makes every output stale."""
+    digest = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(MODELS_DIR, "**", "*.py"), recursive=True)):
+        relative = os.path.relpath(path, MODELS_DIR)
+        if not relative.startswith(("corpus" + os.sep, "training" + os.sep)):
+            digest.update(relative.encode() + b"\0" + file_hash(path).encode())
+    return digest.hexdigest()
+
+
 def provenance(row: ExampleRow, registry: Registry) -> dict[str, Any]:
-    """What makes a cached output: the files it was made from and the settings."""
+    """What makes a cached output: the files it was made from (inputs, its checkpoint, the weights shared by
+    every converter), the code, and the settings."""
     spec = registry.spec(row.converter)
     files = [
         row.example.voice,
         *(v for k, v in (row.example.melody or {}).items() if k.endswith(("_file", "_recording")) and v),
     ]
+    shared = {"hifigan": hifigan_weights_path(), "ppg": os.path.join(CHECKPOINT_DIR, "ppg.pt")}
     return {
         "converter": row.converter,
         "example": row.example.key,
-        "inputs": {name: sha256_file(example_path(name)) for name in files},
-        "checkpoint": sha256_file(spec.checkpoint_path) if spec.checkpoint_path else None,
+        "inputs": {name: file_hash(example_path(name)) for name in files},
+        "checkpoint": file_hash(spec.checkpoint_path) if spec.checkpoint_path else None,
+        "shared_weights": {k: file_hash(p) if os.path.isfile(p) else None for k, p in shared.items()},
+        "code": code_hash(),
         "melody": row.example.melody,
         "options": option_values(row.example, registry.options_class(row.converter)),
-    }  # fmt: skip
+    }
 
 
 def convert_example(row: ExampleRow, registry: Registry, *, limits: AudioLimits | None = None) -> Conversion:
@@ -194,6 +237,8 @@ def save_cached(row: ExampleRow, conversion: Conversion, registry: Registry) -> 
         "timings": {k: round(v, 3) for k, v in conversion.result.timings.items()},
         "notes": conversion.result.notes,
         "target_f0": None if target is None else _track_record(target),
+        # not part of the provenance: bf16 is picked by the CPU, and a vocoded example moves within its noise
+        "hifigan_precision": resolve_precision(),
     }
     with open(row.cache_stem + ".json", "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1, ensure_ascii=False)
@@ -245,7 +290,7 @@ def all_rows(registry: Registry) -> list[ExampleRow]:
         for task in registry.tasks()
         for specs in registry.tabs(task).values()
         if any(s.available for s in specs)
-        for row in tab_rows([s for s in specs if s.available])
+        for row in tab_rows([s for s in specs if s.available], registry)
     ]
 
 

@@ -128,12 +128,7 @@ def build_melody_inputs(limits: AudioLimits | None = None) -> dict[str, gr.compo
         reference keeps the plot of the notes read from it)."""
         return gr.update(visible=False), gr.update(visible=chosen == SOURCES[3])
 
-    for control in (tune, text, midi, transpose, tempo):
-        control.change(
-            preview_outdated, source, [preview_audio, contour_plot], queue=False, api_visibility="private"
-        )
-
-    preview.click(
+    previewing = preview.click(
         preview_melody,
         inputs=list(controls.values()),
         outputs=[preview_audio, contour_plot],
@@ -141,6 +136,16 @@ def build_melody_inputs(limits: AudioLimits | None = None) -> dict[str, gr.compo
         concurrency_limit=2,
         show_progress_on=[preview_audio],
     )
+    for control in (tune, text, midi, transpose, tempo):
+        control.change(
+            preview_outdated,
+            source,
+            [preview_audio, contour_plot],
+            queue=False,
+            api_visibility="private",
+            cancels=[previewing],  # a preview still running would show the old melody
+        )
+
     return controls
 
 

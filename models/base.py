@@ -87,11 +87,6 @@ class ConversionResult:
     def total_seconds(self) -> float:
         return float(sum(self.timings.values()))
 
-    @property
-    def rtf(self) -> float:
-        """Wall-clock seconds of all stages ÷ seconds of output audio."""
-        return self.total_seconds / max(self.audio.duration, 1e-9)
-
 
 def analysed_result(source: Audio, output: Audio, *, target_f0: F0Track | None = None) -> ConversionResult:
     """A result with what every tab plots: both HiFi-GAN log mels and both F0 tracks (fast method)."""

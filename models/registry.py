@@ -100,7 +100,11 @@ class Registry:
                     )
                 factory = self._factory(spec)
                 path = spec.checkpoint_path
-                self._loaded[name] = factory(path) if path is not None else factory()
+                converter = factory(path) if path is not None else factory()
+                converter.name = (
+                    spec.name
+                )  # the entry names it (a checkpoint's variant reads 'p-mtl', not 'mtl')
+                self._loaded[name] = converter
             return self._loaded[name]
 
     def is_loaded(self, name: str) -> bool:

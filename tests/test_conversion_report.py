@@ -3,6 +3,8 @@ output files and the previous-output label named after what made them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from demo.conversion import Conversion, output_file_name, run_conversion, setting_words
@@ -82,3 +84,25 @@ def test_outputs_are_named_after_input_converter_and_settings():
         conversion.made_by
         == "world-sts · Ode to Joy (Beethoven) · transpose -5 · vibrato extent cents 0.0 on My Voice (take 2)"
     )
+
+
+class UsesHiFiGAN:
+    name, task, needs_melody = "uses-hifigan", Task.RESYNTHESIS, False
+
+    @dataclass(frozen=True)
+    class Options:
+        vocoder: str = "hifigan"
+
+    def convert(self, audio, *, melody=None, options=None, progress=None):
+        return result(audio.duration, 0.01)
+
+
+def test_a_first_hifigan_load_counts_as_model_loading_not_as_conversion():
+    from models import vocoders
+
+    registry = Registry([ConverterSpec("uses-hifigan", Task.RESYNTHESIS, "H", "", f"{__name__}:UsesHiFiGAN")])
+    vocoders.hifigan.cache_clear()
+    first = run_conversion(registry, "uses-hifigan", seconds(1.0))
+    assert vocoders.hifigan.cache_info().currsize == 1 and first.load_seconds > 0.05
+    again = run_conversion(registry, "uses-hifigan", seconds(1.0))
+    assert again.load_seconds == 0.0

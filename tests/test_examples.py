@@ -44,7 +44,7 @@ def test_speech_to_singing_examples_set_the_melody_and_one_is_a_real_sung_refere
 
 def test_a_tab_with_variants_shows_each_variant_in_its_examples(registry):
     specs = registry.tabs(Task.SPEECH_TO_SINGING)["ICASSP 2020"]
-    rows = bundled.tab_rows(specs)
+    rows = bundled.tab_rows(specs, registry)
     assert {r.converter for r in rows} == {s.name for s in specs}
     assert all(r.converter in r.label for r in rows)
 
@@ -81,3 +81,27 @@ def test_a_cached_example_loads_with_its_plot_timings_and_what_made_it(registry)
     assert path.endswith(".flac") and conversion.result.audio.duration > 5
     assert conversion.result.output_mel.shape[0] == 80 and conversion.result.target_f0 is not None
     assert "world-sts" in conversion.made_by and "real-time factor" in conversion.report()
+
+
+def test_the_app_builds_when_a_family_has_no_checkpoint(tmp_path):
+    """A tab whose converters are all untrained says so instead of taking the app down with it."""
+    import dataclasses
+
+    from demo.converter_tab import DemoServices
+    from demo.layout import build_app
+    from models.converters import BUILTIN
+    from models.registry import Registry
+
+    specs = [
+        dataclasses.replace(s, checkpoint=str(tmp_path / "missing.pt")) if s.name == "alignsts" else s
+        for s in BUILTIN
+    ]
+    app = build_app(DemoServices(registry=Registry(specs), output_dir=str(tmp_path)))
+    assert app is not None
+
+
+def test_labels_name_only_the_options_their_converter_has(registry):
+    world = bundled.tab_rows(registry.tabs(Task.SPEECH_TO_SINGING)["WORLD"], registry)
+    alignsts = bundled.tab_rows(registry.tabs(Task.SPEECH_TO_SINGING)["AlignSTS"], registry)
+    assert any("with lyrics" in r.label for r in world) and any("guide vocal" in r.label for r in world)
+    assert not any("lyrics" in r.label or "guide" in r.label for r in alignsts)

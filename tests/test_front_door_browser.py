@@ -123,6 +123,8 @@ def test_the_world_tab_still_converts_an_upload_after_the_restructuring(app_url,
         page.wait_for_function("document.body.innerText.includes('real-time factor')")
         assert tab.get_by_text("Output: world-sts · note text on my-voice").count() >= 1
         shots(page, "converted")
+        audio = page.request.get(link.get_attribute("href"))
+        assert audio.status == 200 and audio.body()[:4] == b"RIFF" and len(audio.body()) > 44 + 2 * 22050
 
 
 def test_compare_runs_every_converter_of_a_task_side_by_side(app_url, request):

@@ -52,3 +52,28 @@ def test_default_registry_has_the_vocoder_check_available():
     registry = default_registry()
     assert "vocoder-check" in registry.names(task=Task.RESYNTHESIS, available_only=True)
     assert registry.options_class("vocoder-check").__name__ == "VocoderCheckOptions"
+
+
+def test_each_built_in_converter_is_what_its_entry_declares():
+    """A built converter carries its entry's name, and its class's task is the entry's."""
+    registry = default_registry()
+    for name in registry.names(available_only=True):
+        converter = registry.get(name)
+        assert (converter.name, converter.task) == (name, registry.spec(name).task), name
+
+
+def test_tabs_group_variants_by_task_and_trainers_come_from_the_entries():
+    registry = default_registry()
+    assert registry.tasks()[0] == Task.SPEECH_TO_SINGING
+    tabs = registry.tabs(Task.SPEECH_TO_SINGING)
+    assert list(tabs) == ["WORLD", "ICASSP 2020", "AlignSTS"]
+    assert [s.name for s in tabs["ICASSP 2020"]] == ["parekh-mtl", "parekh-mse", "parekh-b2"]
+    from models.training.__main__ import TRAINERS
+
+    assert TRAINERS == {
+        "parekh": "models.parekh.train",
+        "alignsts": "models.alignsts.train",
+        "s2s_flow": "models.s2s_flow.train",
+        "vae_style": "models.vae_style.train",
+        "ppg": "models.ppg.train",
+    }
