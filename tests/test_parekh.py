@@ -10,10 +10,11 @@ import pytest
 import torch
 
 from models.melody import parse_note_text
+from models.parekh.augment import shift_frequency
 from models.parekh.converter import ParekhConverter
 from models.parekh.data import Example, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
-from models.parekh.train import VARIANTS, ParekhTask, shift_frequency
+from models.parekh.train import VARIANTS, ParekhTask
 from models.training.loop import TrainConfig, train
 
 SMALL = {"width_divisor": 16}  # tests run a narrow copy; the architecture is the same

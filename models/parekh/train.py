@@ -16,6 +16,7 @@ import torch
 from torch.nn import functional as F
 
 from models.base import Checkpoint, save_checkpoint
+from models.parekh import augment as augmentation
 from models.parekh.data import SPEC, Example, load_split, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
 
@@ -60,47 +61,77 @@ VARIANTS = {
 }
 
 
-def shift_frequency(x: torch.Tensor, semitones: torch.Tensor) -> torch.Tensor:
-    """(B, F, T) magnitudes with every frequency scaled by 2^(semitones/12) (linear interpolation)."""
-    n = x.shape[1]
-    ratio = (2.0 ** (semitones / 12.0)).view(-1, 1)
-    source = torch.arange(n, dtype=torch.float32).view(1, -1) / ratio  # (B, F)
-    low = source.floor().clamp(0, n - 1).long()
-    high = (low + 1).clamp(max=n - 1)
-    frac = (source - low).clamp(0, 1).unsqueeze(-1)
-    inside = (source <= n - 1).unsqueeze(-1)
-    gather = lambda idx: torch.gather(x, 1, idx.unsqueeze(-1).expand(-1, -1, x.shape[2]))  # noqa: E731
-    return torch.where(inside, gather(low) * (1 - frac) + gather(high) * frac, torch.zeros_like(x))
-
-
 class ParekhTask:
-    def __init__(self, variant: Variant, examples: list[Example], *, corpus_info: dict):
+    """Batches of 2 s windows, drawn from one or more corpora.
+
+    ``examples`` is one list, or one list per corpus with ``shares`` saying what part of each batch comes
+    from each (default: in proportion to their frames). ``augment`` adds a random EQ to the speech input
+    and the same tuning offset to the target and its melody; ``noise`` (|STFT| of room recordings) adds
+    room noise to the speech input (models/parekh/augment.py). Without them a batch is drawn as the
+    bundled checkpoints were trained: the speech input warped by ±1 semitone, nothing else.
+    """
+
+    def __init__(
+        self,
+        variant: Variant,
+        examples: list[Example] | list[list[Example]],
+        *,
+        corpus_info: dict,
+        shares: list[float] | None = None,
+        augment: bool = False,
+        noise: np.ndarray | None = None,
+    ):
         self.variant = variant
         self.name = f"parekh-{variant.name}"
         self.model = ParekhSTS(variant.model)
-        self.examples = [e for e in examples if e.f0.shape[0] >= 8]
-        self.weights = np.array([e.f0.shape[0] for e in self.examples], dtype=np.float64)
-        self.weights /= self.weights.sum()
+        groups = examples if examples and isinstance(examples[0], list) else [examples]
+        self.groups = [[e for e in group if e.f0.shape[0] >= 8] for group in groups]
+        self.examples = [e for group in self.groups for e in group]
+        frames = np.array([sum(e.f0.shape[0] for e in group) for group in self.groups], dtype=np.float64)
+        self.shares = np.asarray(shares if shares is not None else frames, dtype=np.float64)
+        if len(self.shares) != len(self.groups) or np.any(self.shares < 0) or self.shares.sum() <= 0:
+            raise ValueError(f"give one non-negative share per corpus ({len(self.groups)}), not {shares}")
+        self.shares /= self.shares.sum()
+        self.weights = [np.array([e.f0.shape[0] for e in g], dtype=np.float64) for g in self.groups]
+        self.weights = [w / w.sum() for w in self.weights]
         self.corpus_info = corpus_info
+        self.augment = augment
+        self.noise = noise
+
+    def _draw(self, rng: np.random.Generator, size: int) -> list[Example]:
+        if len(self.groups) == 1:  # one draw for the batch: the random stream the bundled runs used
+            return [self.groups[0][i] for i in rng.choice(len(self.groups[0]), size=size, p=self.weights[0])]
+        chosen = rng.choice(len(self.groups), size=size, p=self.shares)
+        return [self.groups[g][int(rng.choice(len(self.groups[g]), p=self.weights[g]))] for g in chosen]
 
     def batch(self, rng: np.random.Generator, size: int) -> dict:
         speech, singing, images, phones = [], [], [], []
-        for index in rng.choice(len(self.examples), size=size, p=self.weights):
-            e = self.examples[index]
+        drawn = self._draw(rng, size)
+        cents = augmentation.tuning_offsets(rng, size) if self.augment else np.zeros(size, np.float32)
+        for b, e in enumerate(drawn):
             frames = e.f0.shape[0]
             start = int(rng.integers(0, max(frames - CROP_FRAMES, 0) + 1))
             window = slice(start, start + CROP_FRAMES)
             pad = CROP_FRAMES - len(e.f0[window])
             speech.append(np.pad(e.speech[:, window].astype(np.float32), ((0, 0), (0, pad))))
             singing.append(np.pad(e.singing[:, window].astype(np.float32), ((0, 0), (0, pad))))
-            images.append(melody_image(np.pad(e.f0[window], (0, pad)), self.variant.melody_image))
+            f0 = np.pad(e.f0[window], (0, pad)) * 2 ** (cents[b] / 1200)
+            images.append(melody_image(f0, self.variant.melody_image))
             phones.append(np.pad(e.phones[window], (0, pad)))
         x = torch.from_numpy(np.stack(speech))
+        y = torch.from_numpy(np.stack(singing))
         if self.variant.inputs != "singing":
-            x = shift_frequency(x, torch.from_numpy(rng.uniform(-1, 1, size).astype(np.float32)))
+            if self.augment:
+                x = augmentation.augment_voice(x, rng, self.noise)
+            else:
+                x = augmentation.shift_frequency(
+                    x, torch.from_numpy(rng.uniform(-1, 1, size).astype(np.float32))
+                )
+        if self.augment:  # the target sung at the melody's new tuning
+            y = augmentation.shift_frequency(y, torch.from_numpy(cents / 100))
         return {
             "speech": x,
-            "singing": torch.from_numpy(np.stack(singing)),
+            "singing": y,
             "melody": torch.from_numpy(np.stack(images)),
             "phones": torch.from_numpy(np.stack(phones)),
         }
@@ -139,27 +170,62 @@ DEFAULTS = {"steps": 14000, "batch": 16, "lr": 0.002, "lr_decay": 0.92, "decay_e
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--corpus", required=True, help="corpus folder with manifest.jsonl")
+    parser.add_argument(
+        "--corpus", required=True, action="append", help="corpus folder with manifest.jsonl (repeat to mix)"
+    )
+    parser.add_argument("--mix", default=None, help="each corpus's share of a batch, e.g. 0.7,0.3")
+    parser.add_argument("--augment", action="store_true", help="random EQ on the speech, tuning offsets")
+    parser.add_argument("--noise", default=None, help="folder of room-noise recordings added to the speech")
     parser.add_argument("--variant", default="p-mtl", choices=list(VARIANTS))
     parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
 
 
 def make_task(args) -> tuple[ParekhTask, dict]:
     """The training CLI's entry: the task and its schedule defaults."""
-    return make_variant_task(args.variant, args.corpus, cache_dir=args.cache), DEFAULTS
+    shares = [float(v) for v in args.mix.split(",")] if args.mix else None
+    task = make_variant_task(
+        args.variant, args.corpus, cache_dir=args.cache, shares=shares, augment=args.augment, noise=args.noise
+    )
+    return task, DEFAULTS
 
 
-def make_variant_task(variant_name: str, corpus: str, *, cache_dir: str | None) -> ParekhTask:
+def make_variant_task(
+    variant_name: str,
+    corpus: str | list[str],
+    *,
+    cache_dir: str | None,
+    shares: list[float] | None = None,
+    augment: bool = False,
+    noise: str | None = None,
+) -> ParekhTask:
     from models.corpus.manifest import manifest_hash, read_manifest
 
     variant = VARIANTS[variant_name]
-    examples = load_split(corpus, "train", inputs=variant.inputs, cache_dir=cache_dir)
-    pairs = read_manifest(corpus, split="train")
-    hours = sum(p.extra.get("speech_seconds", 0) + p.extra.get("singing_seconds", 0) for p in pairs) / 3600
-    info = {
-        "manifest_sha256": manifest_hash(corpus),
-        "train_pairs": len(pairs),
-        "train_hours": round(hours, 3),
-        "speakers": sorted({p.speaker for p in pairs}),
-    }
-    return ParekhTask(replace(variant), examples, corpus_info=info)
+    corpora = [corpus] if isinstance(corpus, str) else list(corpus)
+    groups, infos = [], []
+    for root in corpora:
+        groups.append(load_split(root, "train", inputs=variant.inputs, cache_dir=cache_dir))
+        pairs = read_manifest(root, split="train")
+        hours = (
+            sum(p.extra.get("speech_seconds", 0) + p.extra.get("singing_seconds", 0) for p in pairs) / 3600
+        )
+        infos.append(
+            {
+                "manifest_sha256": manifest_hash(root),
+                "train_pairs": len(pairs),
+                "train_hours": round(hours, 3),
+                "speakers": sorted({p.speaker for p in pairs}),
+                "licenses": sorted({p.extra["license"] for p in pairs if "license" in p.extra}),
+            }
+        )
+    # one corpus keeps the record the bundled checkpoints have; several are listed, with their shares
+    info = infos[0] if len(infos) == 1 else {"corpora": infos, "shares": shares}
+    info = {**info, "augment": augment, "noise": bool(noise)} if (augment or noise) else info
+    return ParekhTask(
+        replace(variant),
+        groups if len(groups) > 1 else groups[0],
+        corpus_info=info,
+        shares=shares,
+        augment=augment,
+        noise=augmentation.load_noise(noise) if noise else None,
+    )
