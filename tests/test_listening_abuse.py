@@ -257,3 +257,26 @@ def test_a_huge_request_body_is_refused_before_it_is_read_whole(tmp_path, monkey
     assert client.post(f"{API}/consent", content=chunks()).status_code == 413
     assert service.state(token=token)["consented"] is False  # nothing was taken from either
     assert client.post(f"{API}/consent", json={"token": token, "profile": PROFILE}).status_code == 200
+
+
+def test_a_session_replaced_between_reading_and_writing_is_a_404_not_a_500(tmp_path, monkeypatch):
+    """The split service's close reading: consent read the participant, then wrote in a transaction that
+    assumed the row was still there; an `init --replace` in between (which deletes the study's sessions)
+    crashed it with a 500."""
+    from evaluation.listening import sessions
+    from evaluation.listening.service import ListeningError
+
+    _client, service, _clock = _site(tmp_path, monkeypatch)
+    token = service.start(study_id="demo")
+    read = sessions.participant
+
+    def read_then_replaced(store, token):
+        row = read(store, token)
+        with store.transaction() as db:  # what init --replace does once the row has been read
+            db.execute("DELETE FROM participants WHERE study_id = 'demo'")
+        return row
+
+    monkeypatch.setattr(sessions, "participant", read_then_replaced)
+    with pytest.raises(ListeningError, match="no longer running") as refused:
+        service.consent(token=token, profile=PROFILE)
+    assert refused.value.status == 404

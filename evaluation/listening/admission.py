@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 
 from evaluation.listening.catalog import StudyCatalog, rules
-from evaluation.listening.common import ListeningError
+from evaluation.listening.common import GONE, ListeningError
 
 
 def external_id(value) -> str | None:
@@ -43,6 +43,8 @@ def start(
     now = clock()
     with catalog.store.transaction() as db:
         row = db.execute("SELECT status FROM studies WHERE id = ?", [study_id]).fetchone()
+        if row is None:  # removed or replaced (init --replace) since its settings were read
+            raise ListeningError(GONE, 404)
         if row[0] != "open":
             raise ListeningError("This study is closed. Thank you for your interest.", 409)
         if external is not None:

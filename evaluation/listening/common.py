@@ -7,6 +7,8 @@ from evaluation.listening.store import Store
 from models.errors import SongbridgeError
 
 API = "/listening/api"
+#: a study removed or replaced (``init --replace``) while a request about it was under way
+GONE = "This study is no longer running at this link (it was removed or replaced); ask the researcher for the link."
 
 
 class ListeningError(SongbridgeError):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from evaluation.listening import headphone_gate
 from evaluation.listening.assign import plan_listener
 from evaluation.listening.catalog import StudyCatalog, rules
-from evaluation.listening.common import API, ListeningError, participant
+from evaluation.listening.common import API, GONE, ListeningError, participant
 from evaluation.listening.trials import SLOTS
 
 
@@ -35,6 +35,8 @@ def _plan(db, catalog: StudyCatalog, token: str, study_id: str) -> None:
     cfg = catalog.config(study_id)
     names = catalog.stimulus_names(study_id)
     row = db.execute("SELECT status, listeners FROM studies WHERE id = ?", [study_id]).fetchone()
+    if row is None:  # removed or replaced (init --replace) since the participant's row was read
+        raise ListeningError(GONE, 404)
     if row[0] != "open":
         raise ListeningError("This study is closed. Thank you for your interest.", 409)
     seq = row[1]
@@ -79,7 +81,10 @@ def consent(catalog: StudyCatalog, *, token: str, profile: dict, clock: Callable
         raise ListeningError(f"Please answer: {', '.join(missing)}.", 422)
     clean = {q: str(profile[q])[:200] for q in questions}
     with catalog.store.transaction() as db:
-        if db.execute("SELECT seq FROM participants WHERE token = ?", [token]).fetchone()[0] is None:
+        row = db.execute("SELECT seq FROM participants WHERE token = ?", [token]).fetchone()
+        if row is None:  # the session went with a replaced study
+            raise ListeningError(GONE, 404)
+        if row[0] is None:
             _plan(db, catalog, token, p["study_id"])
         db["participants"].update(token, {"consent_at": clock(), "profile": json.dumps(clean)})
 
