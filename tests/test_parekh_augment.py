@@ -71,3 +71,20 @@ def test_without_augmentation_one_corpus_draws_as_the_bundled_runs_did():
     batch = task(examples).batch(np.random.default_rng(7), 5)
     rows = batch["singing"][:, :, 0].argmax(dim=1).tolist()
     assert rows == [int(round(e.f0[0] * 1024 / 16000)) for e in expected]
+
+
+def test_an_augmented_noisy_batch_trains_the_network():
+    """Every tensor of an augmented batch is float32 and a loss step runs (a float64 one did not)."""
+    from models.parekh.model import ParekhConfig
+
+    examples = [tone_example(220.0), tone_example(330.0)]
+    variant = VARIANTS["p-mtl"]
+    small = type(variant)(variant.name, ParekhConfig(width_divisor=16), variant.phone_weight)
+    t = ParekhTask(
+        small, examples, corpus_info={}, augment=True, noise=np.full((BINS, 300), 0.05, np.float32)
+    )
+    batch = t.batch(np.random.default_rng(0), 2)
+    assert all(v.dtype in (torch.float32, torch.int64) for v in batch.values())
+    loss, _ = t.loss(batch)
+    loss.backward()
+    assert torch.isfinite(loss)

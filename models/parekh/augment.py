@@ -73,7 +73,7 @@ def add_noise(magnitude: torch.Tensor, noise: np.ndarray, rng: np.random.Generat
         signal_power = float(magnitude[b].pow(2).mean()) + 1e-12
         noise_power = float(np.mean(piece**2)) + 1e-12
         gain = np.sqrt(signal_power / noise_power / 10 ** (rng.uniform(*SNR_DB) / 10))
-        noisy = magnitude[b].pow(2) + torch.from_numpy(piece * gain).pow(2)
+        noisy = magnitude[b].pow(2) + torch.from_numpy((piece * gain).astype(np.float32)).pow(2)
         out.append(noisy.sqrt())
     return torch.stack(out)
 
@@ -85,7 +85,7 @@ def augment_voice(x: torch.Tensor, rng: np.random.Generator, noise: np.ndarray |
     magnitude = torch.expm1(x.clamp_min(0)) * random_eq(rng, size, x.shape[1])
     if noise is not None:
         magnitude = add_noise(magnitude, noise, rng)
-    return torch.log1p(magnitude)
+    return torch.log1p(magnitude).float()
 
 
 def tuning_offsets(rng: np.random.Generator, size: int) -> np.ndarray:
