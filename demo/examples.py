@@ -167,13 +167,19 @@ def file_hash(path: str) -> str:
     return _hash(path, stat.st_mtime_ns, stat.st_size)
 
 
+TRAINING_DIRS = ("corpus" + os.sep, "training" + os.sep)
+TRAINING_MODULES = ("train.py", "augment.py")
+
+
 def code_hash() -> str:
-    """One hash of every module a conversion can run (models/, but the corpus builder and the trainer):
-    a converter, the melody code (its tunes) or a signal setting changed makes every output stale."""
+    """One hash of every module a conversion can run (models/, but the corpus builder, the training loop and
+    each package's training-only modules): a converter, the melody code (its tunes) or a signal setting
+    changed makes every output stale; a change to how a model is trained does not, until its checkpoint
+    changes (which is hashed on its own)."""
     digest = hashlib.sha256()
     for path in sorted(glob.glob(os.path.join(MODELS_DIR, "**", "*.py"), recursive=True)):
         relative = os.path.relpath(path, MODELS_DIR)
-        if not relative.startswith(("corpus" + os.sep, "training" + os.sep)):
+        if not relative.startswith(TRAINING_DIRS) and os.path.basename(path) not in TRAINING_MODULES:
             digest.update(relative.encode() + b"\0" + file_hash(path).encode())
     return digest.hexdigest()
 
