@@ -17,11 +17,12 @@ mkdir -p runs/pjs-mix-2500
 run 0 & run 0.25 & wait
 run 0.5 & run 1 & wait
 run noaug & run 0.1 & wait
-for share in 0 0.1 0.25 0.5 1 noaug; do
+run 0.75   # added after the first three pairs
+for share in 0 0.1 0.25 0.5 0.75 1 noaug; do
   python -m evaluation.tables.parekh --corpus corpora/pjs --split valid --runs runs/pjs-mix-2500/share-$share --variants p-mtl --out runs/pjs-mix-2500/eval-$share > runs/pjs-mix-2500/eval-$share.log 2>&1
 done
 python -m evaluation.tables.parekh --corpus corpora/pjs --split valid --runs models/checkpoints --variants p-mtl --out runs/pjs-mix-2500/eval-bundled > runs/pjs-mix-2500/eval-bundled.log 2>&1
-for share in 0 0.25 0.5 1; do  # the 13-voice real set, reference-free
+for share in 0 0.25 0.5 0.75 1; do  # the 13-voice real set, reference-free
   python -m evaluation.tables.parekh --real --runs runs/pjs-mix-2500/share-$share --variants p-mtl --out runs/pjs-mix-2500/real-$share
 done
 echo SWEEP DONE
