@@ -119,15 +119,16 @@ def run_conversion(
     return Conversion(name, audio, result, load_seconds, list(settings or []), input_name)
 
 
-def _slug(text: str, limit: int) -> str:
+def slug(text: str, limit: int = 64) -> str:
+    """Lower-case letters and digits joined by single dashes: safe in a file name and an element id."""
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:limit].strip("-")
 
 
 def output_file_name(conversion: Conversion, extension: str = "wav") -> str:
     """``my-voice_world-sts_twinkle-twinkle-little-star_transpose-5_3f2a9c.wav``: input, converter and
     settings, then a short random part so two runs never share a file."""
-    parts = [_slug(conversion.input_name, 32) or "input", _slug(conversion.converter, 32)]
-    parts += [_slug(word, 32) for word in conversion.settings]
+    parts = [slug(conversion.input_name, 32) or "input", slug(conversion.converter, 32)]
+    parts += [slug(word, 32) for word in conversion.settings]
     stem = "_".join(p for p in parts if p)[:120]
     return f"{stem}_{uuid.uuid4().hex[:6]}.{extension}"  # every part slugged: no path can come of a name
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gradio as gr
 
 from demo.compare_tab import compare_tab
+from demo.conversion import slug
 from demo.converter_tab import DemoServices, converter_tab
 from models.base import Task
 
@@ -66,13 +67,9 @@ def task_tab(services: DemoServices, task: Task) -> None:
         [specs] = families.values()
         converter_tab(services, [s.name for s in specs], title=task.title, intro=specs[0].intro)
         return
-    with gr.Tab(task.title, id=_slug(task.title)), gr.Tabs():
+    with gr.Tab(task.title, id=slug(task.title)), gr.Tabs():
         for label, specs in families.items():
             converter_tab(services, [s.name for s in specs], title=label, intro=specs[0].intro)
-
-
-def _slug(title: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-").replace("---", "-")
 
 
 def _navigate(navigator: gr.Dropdown, tabs: gr.Tabs) -> None:
