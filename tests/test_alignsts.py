@@ -122,6 +122,7 @@ def synthetic_example(rng: np.random.Generator, t1: int, t2: int, n_phones: int 
         "rhythm": rhythm,
         "notes": notes.astype(np.int16),
         "onsets": onsets,
+        "f0": (440 * 2 ** ((notes - 1 - 69) / 12) * (rhythm > 0)).astype(np.float32),
         "sung_bounds": np.stack([sung[:-1], sung[1:]]).astype(np.float32),
         "spoken_bounds": np.stack([spoken[:-1], spoken[1:]]).astype(np.float32),
     }

@@ -262,3 +262,23 @@ def test_a_converter_row_can_carry_its_own_options_and_sing_the_true_singing_as_
     ]
     with pytest.raises(ValueError, match="is not one of melody only, guide vocal"):
         converter_systems(default_registry(), ["world-sts[reference_use=sideways]"], {})
+
+
+def test_checkpoint_option_scores_a_candidate_checkpoint_in_place_of_the_bundled_one(tmp_path):
+    from evaluation.benchmark.__main__ import with_checkpoints
+    from models.registry import default_registry
+
+    candidate = tmp_path / "candidate.pt"
+    candidate.write_bytes(b"not read until the converter is built")
+    registry = with_checkpoints(default_registry(), [f"parekh-mtl={candidate}"])
+    assert registry.spec("parekh-mtl").checkpoint_path == str(candidate)
+    assert registry.spec("parekh-mse").checkpoint_path == default_registry().spec("parekh-mse").checkpoint_path
+    assert registry.names() == default_registry().names()
+    for bad, message in (
+        ("parekh-mtl", "write NAME=PATH"),
+        (f"world-sts={candidate}", "takes no checkpoint"),
+        ("parekh-mtl=/nowhere.pt", "no file at"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            with_checkpoints(default_registry(), [bad])
+    assert main(["--real", "--checkpoint", "nobody=x.pt", "--out", str(tmp_path / "out")]) == 2

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
 from evaluation.benchmark import items as item_sources
 from evaluation.benchmark import run, systems, table
 from models.errors import SongbridgeError
-from models.registry import default_registry
+from models.registry import Registry, default_registry
 
 EXAMPLES = """examples:
   python -m evaluation.benchmark --corpus data/corpus --split test --converters all --out results/bench
@@ -69,6 +70,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="phoneme recognizer of the 'PER (ppg)' column: 'bundled' (models/checkpoints/ppg.pt), a "
         "checkpoint path, or 'none'",
     )
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="score converter NAME with the checkpoint at PATH instead of its bundled one (repeatable), "
+        "e.g. parekh-mtl=runs/p-mtl/parekh-p-mtl.pt",
+    )
     parser.add_argument("--rtf-runs", type=int, default=5, help="timed runs per RTF (0 skips RTF)")
     parser.add_argument("--limit", type=int, help="score only the first N items of each set")
     parser.add_argument("--out", required=True, help="folder for results.csv and table.md")
@@ -88,9 +97,33 @@ def load_phone_recognizer(choice: str):
     return PhoneRecognizer.from_checkpoint(DEFAULT_CHECKPOINT if choice == "bundled" else choice)
 
 
+def with_checkpoints(registry: Registry, pairs: list[str]) -> Registry:
+    """``registry`` with each ``NAME=PATH`` converter's checkpoint replaced by the file at PATH."""
+    replaced = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(
+                f"--checkpoint {pair!r}: write NAME=PATH, e.g. parekh-mtl=runs/x/parekh-p-mtl.pt"
+            )
+        spec = registry.spec(name.strip())
+        if spec.checkpoint is None:
+            raise ValueError(f"--checkpoint {pair!r}: {spec.name} takes no checkpoint")
+        if not os.path.isfile(path):
+            raise ValueError(f"--checkpoint {pair!r}: no file at {path}")
+        replaced[spec.name] = dataclasses.replace(spec, checkpoint=os.path.abspath(path))
+    if not replaced:
+        return registry
+    return Registry([replaced.get(name, registry.spec(name)) for name in registry.names()])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    registry = default_registry()
+    try:
+        registry = with_checkpoints(default_registry(), args.checkpoint)
+    except (ValueError, SongbridgeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     scored = [n for task in systems.SCORED_TASKS for n in registry.names(task=task, available_only=True)]
     if args.converters == "all":
         names = scored

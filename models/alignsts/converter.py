@@ -1,7 +1,7 @@
 """AlignSTS as a Songbridge converter: spoken recording + target melody → singing, through HiFi-GAN.
 
 speech → WORLD with a flat F0 → phone posteriorgram (content) ─┐
-melody → note index and onset per output mel frame (pitch) ────┼─► AlignSTS: rhythm codes predicted by the
+melody → F0 bin (or note) and onset per output mel frame ─────┼─► AlignSTS: rhythm codes predicted by the
 speech → mean log mel of its louder frames (speaker) ──────────┘   adaptor, content re-aligned to them
 → mel with as many frames as the melody lasts → HiFi-GAN (or Griffin-Lim).
 """
@@ -17,7 +17,7 @@ from models.alignsts.features import (
     MEL_SPEC,
     content_features,
     melody_frames,
-    pitch_frames,
+    pitch_tokens,
     speaker_vector,
     speech_rhythm,
 )
@@ -29,6 +29,14 @@ from models.melody import Melody, required
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
 
 MIN_SECONDS = 0.5
+
+
+def training_data(train: dict) -> str:
+    """What a checkpoint's train record says it learned from, in a few words."""
+    records = train.get("corpora") or [train]
+    if any("CC BY-SA 4.0" in r.get("licenses", []) for r in records):
+        return "synthetic and real (PJS, CC BY-SA 4.0) pairs" if len(records) > 1 else "real PJS pairs"
+    return "synthetic pairs"
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class AlignSTSConverter:
             )
         content = content_features(speech)
         n_frames = melody_frames(melody)
-        notes, onsets = pitch_frames(melody, n_frames)
+        notes, onsets = pitch_tokens(melody, n_frames, self.config.pitch_input)
         rhythm = None
         if self.config.variant == "no_rhythm_adaptor":
             envelope = speech_rhythm(speech)
@@ -92,15 +100,18 @@ class AlignSTSConverter:
         melody = required(melody)
         options = options or AlignSTSOptions()
         notes = []
-        if melody.follows_contour:
+        if melody.follows_contour and self.config.pitch_input == "notes":
             notes.append(
                 "This AlignSTS conditions on notes, so the reference recording's pitch curve was read as the "
                 f"{len(melody.sung_notes)} note{'s' if len(melody.sung_notes) != 1 else ''} it holds (its "
                 "vibrato and glides are not sung)."
             )
+        sings = "the reference's own pitch curve" if melody.follows_contour else "the notes' pitch"
+        conditioned = "the F0 contour" if self.config.pitch_input == "contour" else "notes"
         notes.append(
-            f"AlignSTS ({self.config.variant}), trained {self.train_info.get('steps', '?')} steps on synthetic "
-            f"pairs; rhythm predicted from the melody and the words; {options.vocoder}."
+            f"AlignSTS ({self.config.variant}, conditioned on {conditioned}: {sings}), trained "
+            f"{self.train_info.get('steps', '?')} steps on {training_data(self.train_info)}; rhythm predicted "
+            f"from the melody and the words; {options.vocoder}."
         )
         return convert_with_vocoder(
             audio,

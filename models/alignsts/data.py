@@ -19,6 +19,7 @@ from models.alignsts.features import (
     pitch_frames,
     speaker_vector,
     speech_rhythm,
+    sung_f0,
 )
 from models.corpus.manifest import Pair, audio_path, read_manifest
 from models.corpus.phones import SILENCE
@@ -26,7 +27,7 @@ from models.melody import Melody, Note
 from models.rhythm import rhythm_of_mel
 from models.training.cache import Example, cache_path, cached_examples
 
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v2"  # v2: the sung F0 per frame
 
 
 def fit_length(values: np.ndarray, n: int) -> np.ndarray:
@@ -57,6 +58,7 @@ def prepare(args: tuple[str, Pair]) -> Example:
         "rhythm": rhythm_of_mel(mel),
         "notes": notes.astype(np.int16),
         "onsets": onsets.astype(np.int8),
+        "f0": sung_f0(singing, mel.shape[1]).astype(np.float32),
         "sung_bounds": _bounds(pair.singing_phones),
         "spoken_bounds": _bounds(pair.speech_phones),
     }
@@ -104,7 +106,7 @@ def crop(example: Example, rng: np.random.Generator, seconds: float) -> Example:
     c, d = int(speak_from / CONTENT_SPEC.frame_seconds), int(np.ceil(speak_to / CONTENT_SPEC.frame_seconds))
     b, d = max(b, a + 4), max(d, c + 2)
     out = dict(example)
-    for key in ("mel", "rhythm", "notes", "onsets"):
+    for key in ("mel", "rhythm", "notes", "onsets", "f0"):
         out[key] = example[key][..., a:b]
     for key in ("content", "speech_rhythm"):
         out[key] = example[key][..., c:d]

@@ -3,7 +3,9 @@
 - content: log phone posteriors (models/ppg, 10 ms frames) of the speech after WORLD has replaced its
   F0 by the speaker's mean voiced F0 — AlignSTS's "monotonic" speech, so intonation does not leak in;
 - rhythm: r = sigmoid(k · z-score of the frame energy √Σ exp(mel)²), near binary (sound on / off);
-- pitch: the melody's note per HiFi-GAN mel frame (MIDI + 1, 0 in rests) and a note-onset flag;
+- pitch: the target F0 per HiFi-GAN mel frame as a coarse log-frequency bin (AlignSTS's ``f0_to_coarse``:
+  0 unvoiced, 1–255 over 50–1100 Hz, about 21 cents a bin) — a reference recording's own contour, or
+  the notes' step contour — and a note-onset flag (first checkpoints: the note per frame, MIDI + 1);
 - speaker: the mean HiFi-GAN log mel of the speech's louder half (our stand-in for Resemblyzer).
 """
 
@@ -19,6 +21,8 @@ from models.rhythm import rhythm_of_mel
 MEL_SPEC = HIFIGAN_MEL  # output frames: 11.6 ms
 CONTENT_SPEC = PPG_MEL  # content frames: 10 ms
 LOG_FLOOR = 1e-5
+F0_BINS = 256  # 0 unvoiced, 1 … 255 voiced
+F0_RANGE_HZ = (50.0, 1100.0)
 
 
 def flattened_speech(speech: Audio) -> Audio:
@@ -68,6 +72,43 @@ def pitch_frames(melody: Melody, n_frames: int) -> tuple[np.ndarray, np.ndarray]
         first = int(note.onset / hop)
         if first < n_frames:
             onsets[first] = 1
+    return notes, onsets
+
+
+def coarse_f0(hz: np.ndarray) -> np.ndarray:
+    """(T,) Hz (0 unvoiced) → (T,) int64 bins: 0 unvoiced, else 1 … F0_BINS − 1 evenly in log frequency
+    over F0_RANGE_HZ (clipped at its ends)."""
+    hz = np.asarray(hz, dtype=np.float64)
+    low, high = np.log(F0_RANGE_HZ[0]), np.log(F0_RANGE_HZ[1])
+    position = (np.log(np.maximum(hz, 1e-6)) - low) / (high - low)
+    bins = 1 + np.round(np.clip(position, 0.0, 1.0) * (F0_BINS - 2)).astype(np.int64)
+    return np.where(hz > 0, bins, 0)
+
+
+def fit_frames(values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` cut or zero-padded (unvoiced) to ``n`` frames."""
+    return values[:n] if len(values) >= n else np.pad(values, (0, n - len(values)))
+
+
+def contour_hz(melody: Melody, n_frames: int) -> np.ndarray:
+    """(T1,) the F0 the melody asks for on the output frames: a followed reference's own contour, or the
+    notes' step contour (Hz, 0 unvoiced)."""
+    return fit_frames(melody.contour(MEL_SPEC.frame_seconds).hz, n_frames)
+
+
+def sung_f0(singing: Audio, n_frames: int) -> np.ndarray:
+    """(T1,) F0 of a sung recording on the output frames (WORLD DIO + StoneMask; Hz, 0 unvoiced): the
+    training contour. The app reads a reference with ``melody.recorded_contour``, which also corrects
+    DIO's octave slips by pYIN; that costs about 0.4 s per second of audio, too slow for a corpus."""
+    return fit_frames(features.f0(singing, method="fast", hop_s=MEL_SPEC.frame_seconds).hz, n_frames)
+
+
+def pitch_tokens(melody: Melody, n_frames: int, pitch_input: str) -> tuple[np.ndarray, np.ndarray]:
+    """The pitch encoder's input for a melody: (T1,) tokens (coarse F0 bins for ``"contour"``, notes for
+    ``"notes"``) and (T1,) onset flags."""
+    notes, onsets = pitch_frames(melody, n_frames)
+    if pitch_input == "contour":
+        return coarse_f0(contour_hz(melody, n_frames)), onsets
     return notes, onsets
 
 

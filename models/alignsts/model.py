@@ -4,7 +4,7 @@ Shapes: B batch; T1 output (singing) mel frames at 11.6 ms; T2 content frames at
 rhythm-code frames; H channels; P = 40 phone classes; M = 80 mel bins.
 
     content (B, P, T2) ──ContentEncoder──► c (B, T2, H)
-    notes, onsets (B, T1) ──PitchEncoder──► p (B, T1, H)
+    pitch, onsets (B, T1) ──PitchEncoder──► p (B, T1, H)   [pitch: coarse F0 bin, or note, per frame]
     rhythm r (B, T1) ──RhythmEncoder──► (B, Tc, H) ──VQ (6 codes)──► codes     [training: teacher forcing]
     p, c ──RhythmAdaptor (cross-attention p → c, window ±15 %)──► code logits (B, Tc, 6) [inference: argmax]
     codes ──×2 nearest──► q (B, T1, H) ──Aligner (cross-attention q → c, 2 layers, 2 heads, ±10 %)──► a
@@ -29,6 +29,7 @@ from models.alignsts.vq import EMAQuantizer
 
 VARIANTS = ("full", "no_rhythm_adaptor", "no_aligner", "no_f0_skip")
 NOTE_CLASSES = 129  # 0 rest, MIDI 0–127 as 1–128
+PITCH_INPUTS = ("notes", "contour")
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,21 @@ class AlignSTSConfig:
     decoder_channels: int = 96
     decoder_dilations: tuple[int, ...] = (1, 2, 4, 1, 2)
     speaker_dims: int = 80
+    #: "contour": the target F0 per frame as a coarse bin (the paper's); "notes": the note per frame (our
+    #: first checkpoints, which predate contour conditioning)
+    pitch_input: str = "notes"
 
     def __post_init__(self):
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {self.variant!r}")
+        if self.pitch_input not in PITCH_INPUTS:
+            raise ValueError(f"pitch_input must be one of {PITCH_INPUTS}, not {self.pitch_input!r}")
+
+    @property
+    def pitch_classes(self) -> int:
+        from models.alignsts.features import F0_BINS
+
+        return F0_BINS if self.pitch_input == "contour" else NOTE_CLASSES
 
     def to_dict(self) -> dict:
         return {**dataclasses.asdict(self), "decoder_dilations": list(self.decoder_dilations)}
@@ -114,14 +126,14 @@ def stretch_items(x: torch.Tensor, lengths: torch.Tensor, new_lengths: torch.Ten
 
 
 class PitchEncoder(nn.Module):
-    def __init__(self, channels: int):
+    def __init__(self, channels: int, classes: int = NOTE_CLASSES):
         super().__init__()
-        self.notes = nn.Embedding(NOTE_CLASSES, channels)
+        self.notes = nn.Embedding(classes, channels)
         self.onsets = nn.Embedding(2, channels)
         self.convs = ConvStack(channels, channels, 5, 3)
 
     def forward(self, notes: torch.Tensor, onsets: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """notes, onsets (B, T1) long → (B, T1, H), zero past each item's length."""
+        """notes (pitch tokens), onsets (B, T1) long → (B, T1, H), zero past each item's length."""
         x = self.notes(notes) + self.onsets(onsets)
         return self.convs(x.transpose(1, 2), lengths)[0].transpose(1, 2)
 
@@ -183,7 +195,7 @@ class AlignSTS(nn.Module):
         h = cfg.channels
         self.cfg = cfg
         self.content_encoder = ConvStack(cfg.phones, h, 3, 2)
-        self.pitch_encoder = PitchEncoder(h)
+        self.pitch_encoder = PitchEncoder(h, cfg.pitch_classes)
         self.rhythm_encoder = ConvStack(1, h, 7, 2, stride=2)
         self.quantizer = EMAQuantizer(cfg.rhythm_codes, h)
         self.speaker = nn.Linear(cfg.speaker_dims, h)
@@ -206,7 +218,8 @@ class AlignSTS(nn.Module):
         speaker: torch.Tensor,
         rhythm: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        """content (B, P, T2) log posteriors; notes, onsets (B, T1); speaker (B, 80) mean log mel;
+        """content (B, P, T2) log posteriors; notes (pitch tokens: coarse F0 bins or notes, as
+        ``cfg.pitch_input`` says), onsets (B, T1); speaker (B, 80) mean log mel;
         rhythm (B, T1): the teacher-forced rhythm envelope (training, and the w/o-adaptor variant always:
         then it is the speech's envelope stretched to T1), or None to use the predicted codes.
 

@@ -4,7 +4,9 @@ Loss (AlignSTS's, with its weights): 0.5 · L1 + 0.5 · (1 − SSIM) of the mel,
 + 0.1 · cross-entropy of the adaptor's code logits against the VQ codes of the true singing rhythm,
 + 40 · guided-attention losses (adaptor σ 0.3, each aligner layer σ 0.1). The aligner is teacher-forced
 with the quantized true rhythm; the adaptor learns beside it. Examples are phrase crops of about
-``--crop-seconds`` of singing (models.alignsts.data.crop).
+``--crop-seconds`` of singing (models.alignsts.data.crop), drawn from one or more corpora (``--corpus``
+repeated, ``--mix`` their shares of a batch); ``--augment`` applies models/alignsts/augment.py. The pitch
+input is the sung F0 contour (``--pitch-input contour``, the paper's) or the notes (the first checkpoints).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from models.alignsts import augment as augmentation
 from models.alignsts.attention import guided_attention_loss
 from models.alignsts.data import crop, load_split
-from models.alignsts.features import LOG_FLOOR, MEL_SPEC
+from models.alignsts.features import LOG_FLOOR, MEL_SPEC, coarse_f0
 from models.alignsts.losses import masked_cross_entropy, mel_losses
 from models.alignsts.model import (
+    PITCH_INPUTS,
     VARIANTS,
     AlignSTS,
     AlignSTSConfig,
@@ -26,6 +30,7 @@ from models.alignsts.model import (
 )
 from models.base import Checkpoint, save_checkpoint
 from models.training.cache import Example
+from models.training.mix import CorpusMix, corpora_record, parse_shares
 
 WEIGHTS = {"l1": 0.5, "ssim": 0.5, "commitment": 0.25, "ce": 0.1, "guided": 40.0}
 SIGMA_ADAPTOR, SIGMA_ALIGNER = 0.3, 0.1
@@ -100,25 +105,39 @@ def loss_terms(model: AlignSTS, batch: dict) -> dict[str, torch.Tensor]:
 class AlignSTSTask:
     def __init__(
         self,
-        examples: list[Example],
+        examples: list[Example] | list[list[Example]],
         *,
         config: AlignSTSConfig,
         corpus_info: dict,
         crop_seconds: float = 2.5,
+        shares: list[float] | None = None,
+        augment: bool = False,
     ):
         self.config = config
         self.name = "alignsts" if config.variant == "full" else f"alignsts-{config.variant.replace('_', '-')}"
         self.model = AlignSTS(config)
-        self.examples = examples
+        groups = examples if examples and isinstance(examples[0], list) else [examples]
+        self.mix = CorpusMix(groups, lambda e: e["mel"].shape[-1], shares)
+        self.examples = self.mix.examples
         self.crop_seconds = crop_seconds
         self.corpus_info = corpus_info
+        self.augment = augment
+        self.mel_centres = augmentation.mel_bin_hz()
         with torch.no_grad():  # start the decoder at the corpus's mean spectrum
-            mean = np.concatenate([e["mel"] for e in examples], axis=1).astype(np.float32).mean(axis=1)
+            mean = np.concatenate([e["mel"] for e in self.examples], axis=1).astype(np.float32).mean(axis=1)
             self.model.decoder.out.bias.copy_(torch.from_numpy(mean))
 
     def batch(self, rng: np.random.Generator, size: int) -> dict:
-        picks = rng.choice(len(self.examples), size=size, replace=size > len(self.examples))
-        return collate([crop(self.examples[i], rng, self.crop_seconds) for i in picks])
+        if len(self.mix.groups) == 1 and not self.augment:  # the draw the first checkpoints were trained with
+            picks = rng.choice(len(self.examples), size=size, replace=size > len(self.examples))
+            crops = [crop(self.examples[i], rng, self.crop_seconds) for i in picks]
+        else:
+            crops = [crop(e, rng, self.crop_seconds) for e in self.mix.draw(rng, size)]
+        if self.augment:
+            crops = [augmentation.augment_crop(c, rng, self.mel_centres) for c in crops]
+        if self.config.pitch_input == "contour":
+            crops = [{**c, "notes": coarse_f0(c["f0"])} for c in crops]
+        return collate(crops)
 
     def loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
         terms = loss_terms(self.model, batch)
@@ -142,7 +161,14 @@ DEFAULTS = {"steps": 3000, "batch": 16, "lr": 1e-3, "lr_decay": 0.8, "decay_ever
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--corpus", required=True, help="corpus folder with manifest.jsonl")
+    parser.add_argument(
+        "--corpus", required=True, action="append", help="corpus folder with manifest.jsonl (repeat to mix)"
+    )
+    parser.add_argument("--mix", default=None, help="each corpus's share of a batch, e.g. 0.25,0.75")
+    parser.add_argument("--augment", action="store_true", help="shift, step contours, tracker noise, EQ")
+    parser.add_argument(
+        "--pitch-input", default="contour", choices=PITCH_INPUTS, help="the sung F0 contour, or the notes"
+    )
     parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
     parser.add_argument("--variant", default="full", choices=VARIANTS, help="full model or an ablation")
     parser.add_argument("--crop-seconds", type=float, default=2.5, help="singing seconds per training crop")
@@ -151,21 +177,17 @@ def add_arguments(parser) -> None:
 
 def make_task(args) -> tuple[AlignSTSTask, dict]:
     """The training CLI's entry: the task and its schedule defaults."""
-    from models.corpus.manifest import manifest_hash, read_manifest
-
-    pairs = read_manifest(args.corpus, split="train")
-    hours = sum(p.extra.get("speech_seconds", 0) + p.extra.get("singing_seconds", 0) for p in pairs) / 3600
-    info = {
-        "manifest_sha256": manifest_hash(args.corpus),
-        "train_pairs": len(pairs),
-        "train_hours": round(hours, 3),
-        "speakers": sorted({p.speaker for p in pairs}),
-    }
-    examples = load_split(args.corpus, "train", cache_dir=args.cache, workers=args.workers)
+    shares = parse_shares(args.mix)
+    info = corpora_record(args.corpus, shares)
+    if args.augment:
+        info = {**info, "augment": True}
+    groups = [load_split(root, "train", cache_dir=args.cache, workers=args.workers) for root in args.corpus]
     task = AlignSTSTask(
-        examples,
-        config=AlignSTSConfig(variant=args.variant),
+        groups if len(groups) > 1 else groups[0],
+        config=AlignSTSConfig(variant=args.variant, pitch_input=args.pitch_input),
         corpus_info=info,
         crop_seconds=args.crop_seconds,
+        shares=shares,
+        augment=args.augment,
     )
     return task, DEFAULTS

@@ -19,6 +19,7 @@ from models.base import Checkpoint, save_checkpoint
 from models.parekh import augment as augmentation
 from models.parekh.data import SPEC, Example, load_split, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
+from models.training.mix import CorpusMix, corpora_record, parse_shares
 
 PHONE_WEIGHT = 0.015
 CROP_FRAMES = 128  # 2 s at 16 ms
@@ -85,28 +86,17 @@ class ParekhTask:
         self.name = f"parekh-{variant.name}"
         self.model = ParekhSTS(variant.model)
         groups = examples if examples and isinstance(examples[0], list) else [examples]
-        self.groups = [[e for e in group if e.f0.shape[0] >= 8] for group in groups]
-        self.examples = [e for group in self.groups for e in group]
-        frames = np.array([sum(e.f0.shape[0] for e in group) for group in self.groups], dtype=np.float64)
-        self.shares = np.asarray(shares if shares is not None else frames, dtype=np.float64)
-        if len(self.shares) != len(self.groups) or np.any(self.shares < 0) or self.shares.sum() <= 0:
-            raise ValueError(f"give one non-negative share per corpus ({len(self.groups)}), not {shares}")
-        self.shares /= self.shares.sum()
-        self.weights = [np.array([e.f0.shape[0] for e in g], dtype=np.float64) for g in self.groups]
-        self.weights = [w / w.sum() for w in self.weights]
+        self.mix = CorpusMix(
+            [[e for e in g if e.f0.shape[0] >= 8] for g in groups], lambda e: e.f0.shape[0], shares
+        )
+        self.examples = self.mix.examples
         self.corpus_info = corpus_info
         self.augment = augment
         self.noise = noise
 
-    def _draw(self, rng: np.random.Generator, size: int) -> list[Example]:
-        if len(self.groups) == 1:  # one draw for the batch: the random stream the bundled runs used
-            return [self.groups[0][i] for i in rng.choice(len(self.groups[0]), size=size, p=self.weights[0])]
-        chosen = rng.choice(len(self.groups), size=size, p=self.shares)
-        return [self.groups[g][int(rng.choice(len(self.groups[g]), p=self.weights[g]))] for g in chosen]
-
     def batch(self, rng: np.random.Generator, size: int) -> dict:
         speech, singing, images, phones = [], [], [], []
-        drawn = self._draw(rng, size)
+        drawn = self.mix.draw(rng, size)
         cents = augmentation.tuning_offsets(rng, size) if self.augment else np.zeros(size, np.float32)
         for b, e in enumerate(drawn):
             frames = e.f0.shape[0]
@@ -182,7 +172,7 @@ def add_arguments(parser) -> None:
 
 def make_task(args) -> tuple[ParekhTask, dict]:
     """The training CLI's entry: the task and its schedule defaults."""
-    shares = [float(v) for v in args.mix.split(",")] if args.mix else None
+    shares = parse_shares(args.mix)
     task = make_variant_task(
         args.variant, args.corpus, cache_dir=args.cache, shares=shares, augment=args.augment, noise=args.noise
     )
@@ -198,28 +188,10 @@ def make_variant_task(
     augment: bool = False,
     noise: str | None = None,
 ) -> ParekhTask:
-    from models.corpus.manifest import manifest_hash, read_manifest
-
     variant = VARIANTS[variant_name]
     corpora = [corpus] if isinstance(corpus, str) else list(corpus)
-    groups, infos = [], []
-    for root in corpora:
-        groups.append(load_split(root, "train", inputs=variant.inputs, cache_dir=cache_dir))
-        pairs = read_manifest(root, split="train")
-        hours = (
-            sum(p.extra.get("speech_seconds", 0) + p.extra.get("singing_seconds", 0) for p in pairs) / 3600
-        )
-        infos.append(
-            {
-                "manifest_sha256": manifest_hash(root),
-                "train_pairs": len(pairs),
-                "train_hours": round(hours, 3),
-                "speakers": sorted({p.speaker for p in pairs}),
-                "licenses": sorted({p.extra["license"] for p in pairs if "license" in p.extra}),
-            }
-        )
-    # one corpus keeps the record the bundled checkpoints have; several are listed, with their shares
-    info = infos[0] if len(infos) == 1 else {"corpora": infos, "shares": shares}
+    groups = [load_split(root, "train", inputs=variant.inputs, cache_dir=cache_dir) for root in corpora]
+    info = corpora_record(corpora, shares)
     info = {**info, "augment": augment, "noise": bool(noise)} if (augment or noise) else info
     return ParekhTask(
         replace(variant),

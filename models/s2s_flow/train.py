@@ -38,6 +38,7 @@ from models.s2s_flow.model import (
     segments_from_labels,
     smooth_labels,
 )
+from models.training.mix import CorpusMix, corpora_record, parse_shares
 
 PHONE_WEIGHT = 10.0  # ω of the seed
 #: once the posteriorgram's cross-entropy falls below this, half the pairs use its own units (as at inference)
@@ -100,22 +101,38 @@ def to_tensors(e: Example, squeeze: int) -> dict:
 class S2SFlowTask:
     name = "s2s-flow"
 
-    def __init__(self, examples: list[Example], *, corpus_info: dict, config: S2SFlowConfig | None = None):
+    def __init__(
+        self,
+        examples: list[Example] | list[list[Example]],
+        *,
+        corpus_info: dict,
+        config: S2SFlowConfig | None = None,
+        shares: list[float] | None = None,
+    ):
         self.config = config or S2SFlowConfig()
         self.model = S2SFlow(self.config)
-        self.examples = [
-            e for e in examples if 0 < e.singing.shape[1] <= MAX_SINGING_FRAMES and e.speech.shape[1] >= 8
-        ]
+        groups = examples if examples and isinstance(examples[0], list) else [examples]
+        usable = lambda e: 0 < e.singing.shape[1] <= MAX_SINGING_FRAMES and e.speech.shape[1] >= 8  # noqa: E731
+        self.mix = CorpusMix(
+            [[e for e in g if usable(e)] for g in groups], lambda e: e.singing.shape[1], shares
+        )
+        self.examples = self.mix.examples
         self.corpus_info = corpus_info
         self.recent_ce = float("inf")
 
     def batch(self, rng: np.random.Generator, size: int) -> dict:
-        picks = rng.choice(len(self.examples), size=size, replace=size > len(self.examples))
+        if len(self.mix.groups) == 1:  # the draw the first checkpoint was trained with
+            drawn = [
+                self.examples[i]
+                for i in rng.choice(len(self.examples), size=size, replace=size > len(self.examples))
+            ]
+        else:
+            drawn = self.mix.draw(rng, size)
         predicted = (
             rng.random(size) < 0.5 if self.recent_ce < PREDICTED_UNITS_BELOW_CE else np.zeros(size, bool)
         )
         return {
-            "pairs": [to_tensors(self.examples[i], self.config.squeeze) for i in picks],
+            "pairs": [to_tensors(e, self.config.squeeze) for e in drawn],
             "predicted_units": predicted.tolist(),
         }
 
@@ -150,20 +167,20 @@ DEFAULTS = {"steps": 1_000_000, "batch": 4, "lr": 1e-3, "lr_decay": 1.0, "decay_
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--corpus", required=True, help="corpus folder with manifest.jsonl")
+    parser.add_argument(
+        "--corpus", required=True, action="append", help="corpus folder with manifest.jsonl (repeat to mix)"
+    )
+    parser.add_argument("--mix", default=None, help="each corpus's share of a batch, e.g. 0.25,0.75")
     parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
 
 
 def make_task(args) -> tuple[S2SFlowTask, dict]:
     """The training CLI's entry: the task and its schedule defaults."""
-    from models.corpus.manifest import manifest_hash, read_manifest
-
-    pairs = read_manifest(args.corpus, split="train")
-    hours = sum(p.extra.get("speech_seconds", 0) + p.extra.get("singing_seconds", 0) for p in pairs) / 3600
-    info = {
-        "manifest_sha256": manifest_hash(args.corpus),
-        "train_pairs": len(pairs),
-        "train_hours": round(hours, 3),
-        "speakers": sorted({p.speaker for p in pairs}),
-    }
-    return S2SFlowTask(load_split(args.corpus, "train", cache_dir=args.cache), corpus_info=info), DEFAULTS
+    shares = parse_shares(args.mix)
+    groups = [load_split(root, "train", cache_dir=args.cache) for root in args.corpus]
+    task = S2SFlowTask(
+        groups if len(groups) > 1 else groups[0],
+        corpus_info=corpora_record(args.corpus, shares),
+        shares=shares,
+    )
+    return task, DEFAULTS
