@@ -272,12 +272,18 @@ def test_checkpoint_option_scores_a_candidate_checkpoint_in_place_of_the_bundled
     candidate.write_bytes(b"not read until the converter is built")
     registry = with_checkpoints(default_registry(), [f"parekh-mtl={candidate}"])
     assert registry.spec("parekh-mtl").checkpoint_path == str(candidate)
-    assert registry.spec("parekh-mse").checkpoint_path == default_registry().spec("parekh-mse").checkpoint_path
+    assert (
+        registry.spec("parekh-mse").checkpoint_path == default_registry().spec("parekh-mse").checkpoint_path
+    )
     assert registry.names() == default_registry().names()
+    both = with_checkpoints(default_registry(), [f"parekh-mtl@new={candidate}"])
+    assert both.spec("parekh-mtl@new").checkpoint_path == str(candidate)
+    assert both.spec("parekh-mtl").checkpoint_path == default_registry().spec("parekh-mtl").checkpoint_path
     for bad, message in (
         ("parekh-mtl", "write NAME=PATH"),
         (f"world-sts={candidate}", "takes no checkpoint"),
         ("parekh-mtl=/nowhere.pt", "no file at"),
+        (f"parekh-mtl@={candidate}", "name the added row"),
     ):
         with pytest.raises(ValueError, match=message):
             with_checkpoints(default_registry(), [bad])

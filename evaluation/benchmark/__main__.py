@@ -76,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="NAME=PATH",
         help="score converter NAME with the checkpoint at PATH instead of its bundled one (repeatable), "
-        "e.g. parekh-mtl=runs/p-mtl/parekh-p-mtl.pt",
+        "e.g. parekh-mtl=runs/p-mtl/parekh-p-mtl.pt; NAME@TAG=PATH adds a row NAME@TAG (list it in --converters)",
     )
     parser.add_argument("--rtf-runs", type=int, default=5, help="timed runs per RTF (0 skips RTF)")
     parser.add_argument("--limit", type=int, help="score only the first N items of each set")
@@ -98,23 +98,31 @@ def load_phone_recognizer(choice: str):
 
 
 def with_checkpoints(registry: Registry, pairs: list[str]) -> Registry:
-    """``registry`` with each ``NAME=PATH`` converter's checkpoint replaced by the file at PATH."""
-    replaced = {}
+    """``registry`` with each ``NAME=PATH`` converter's checkpoint replaced by the file at PATH; a
+    ``NAME@TAG=PATH`` adds a row ``NAME@TAG`` beside NAME instead (old and new checkpoints in one table)."""
+    replaced, added = {}, []
     for pair in pairs:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
             raise ValueError(
                 f"--checkpoint {pair!r}: write NAME=PATH, e.g. parekh-mtl=runs/x/parekh-p-mtl.pt"
             )
-        spec = registry.spec(name.strip())
+        base, at, tag = name.strip().partition("@")
+        spec = registry.spec(base)
         if spec.checkpoint is None:
             raise ValueError(f"--checkpoint {pair!r}: {spec.name} takes no checkpoint")
         if not os.path.isfile(path):
             raise ValueError(f"--checkpoint {pair!r}: no file at {path}")
-        replaced[spec.name] = dataclasses.replace(spec, checkpoint=os.path.abspath(path))
-    if not replaced:
+        if at and not tag:
+            raise ValueError(f"--checkpoint {pair!r}: name the added row after the @, e.g. {base}@old=PATH")
+        changed = dataclasses.replace(spec, checkpoint=os.path.abspath(path))
+        if at:
+            added.append(dataclasses.replace(changed, name=f"{base}@{tag}"))
+        else:
+            replaced[spec.name] = changed
+    if not (replaced or added):
         return registry
-    return Registry([replaced.get(name, registry.spec(name)) for name in registry.names()])
+    return Registry([replaced.get(name, registry.spec(name)) for name in registry.names()] + added)
 
 
 def main(argv: list[str] | None = None) -> int:

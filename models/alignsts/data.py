@@ -1,12 +1,15 @@
 """AlignSTS training examples (one per corpus pair, cached) and random phrase crops of them.
 
 A pair's speech and singing are not time-aligned, so a crop takes the same run of phones from both:
-the manifest's phone spans (identical non-silent phone sequences on both sides) give the crop's bounds
-in each signal, and the diagonal attention window stays valid inside it.
+the manifest's phone spans give the crop's bounds in each signal, and the diagonal attention window
+stays valid inside it. A crop starts and ends on phones found on both sides: all of them in the synthetic
+corpus, where both sides have one phone sequence; in PJS, whose speech labels differ from the sung ones
+here and there (long vowels written once, a dropped vowel), the phones the two sequences share in order.
 """
 
 from __future__ import annotations
 
+import difflib
 import multiprocessing
 
 import numpy as np
@@ -27,7 +30,7 @@ from models.melody import Melody, Note
 from models.rhythm import rhythm_of_mel
 from models.training.cache import Example, cache_path, cached_examples
 
-CACHE_VERSION = "v2"  # v2: the sung F0 per frame
+CACHE_VERSION = "v3"  # v2: the sung F0 per frame; v3: bounds of the phones both sides share
 
 
 def fit_length(values: np.ndarray, n: int) -> np.ndarray:
@@ -35,10 +38,18 @@ def fit_length(values: np.ndarray, n: int) -> np.ndarray:
     return values[:n] if len(values) >= n else np.pad(values, (0, n - len(values)), mode="edge")
 
 
-def _bounds(spans) -> np.ndarray:
-    """(2, P) start and end seconds of the non-silent phones."""
-    kept = [(a, b) for a, b, p in spans if p != SILENCE]
-    return np.array(kept, dtype=np.float32).T.reshape(2, -1)
+def shared_bounds(sung_spans, spoken_spans) -> tuple[np.ndarray, np.ndarray]:
+    """(2, P) start and end seconds, on each side, of the P non-silent phones both sequences share in
+    order (their longest common runs; every phone when the sequences are equal)."""
+    sung = [(a, b, p) for a, b, p in sung_spans if p != SILENCE]
+    spoken = [(a, b, p) for a, b, p in spoken_spans if p != SILENCE]
+    matcher = difflib.SequenceMatcher(None, [p for *_, p in sung], [p for *_, p in spoken], autojunk=False)
+    pairs = [(i + k, j + k) for i, j, n in matcher.get_matching_blocks() for k in range(n)]
+
+    def bounds(spans, indices) -> np.ndarray:
+        return np.array([spans[i][:2] for i in indices], dtype=np.float32).T.reshape(2, -1)
+
+    return bounds(sung, [i for i, _ in pairs]), bounds(spoken, [j for _, j in pairs])
 
 
 def prepare(args: tuple[str, Pair]) -> Example:
@@ -50,6 +61,7 @@ def prepare(args: tuple[str, Pair]) -> Example:
     melody = Melody(tuple(Note(m, o, d) for m, o, d in pair.notes))
     notes, onsets = pitch_frames(melody, mel.shape[1])
     content = content_features(speech)
+    sung_bounds, spoken_bounds = shared_bounds(pair.singing_phones, pair.speech_phones)
     return {
         "content": content.astype(np.float16),
         "speech_rhythm": fit_length(speech_rhythm(speech), content.shape[1]),
@@ -59,8 +71,8 @@ def prepare(args: tuple[str, Pair]) -> Example:
         "notes": notes.astype(np.int16),
         "onsets": onsets.astype(np.int8),
         "f0": sung_f0(singing, mel.shape[1]).astype(np.float32),
-        "sung_bounds": _bounds(pair.singing_phones),
-        "spoken_bounds": _bounds(pair.speech_phones),
+        "sung_bounds": sung_bounds,
+        "spoken_bounds": spoken_bounds,
     }
 
 
