@@ -1,4 +1,5 @@
-"""Trained means trained (ARCHITECTURE.md): each bundled checkpoint beats floors on held-out items.
+"""Trained means trained (ARCHITECTURE.md): each bundled checkpoint beats floors on held-out items, and
+each speech → singing model follows a real singer's pitch on two held-out PJS pairs (tests/data/heldout_pjs).
 
 Items: tests/data/heldout_synthetic (test-split pairs never seen in training) of the training
 speakers' transforms; the held-out pair of the unseen transform (ked-u1, +15 semitones) is scored in the
@@ -59,6 +60,53 @@ def test_speech_to_singing_checkpoint_beats_its_floors(name):
     assert np.mean(lsd) <= 0.95 * min(lsd_stretched, lsd_sine), (np.mean(lsd), lsd_stretched, lsd_sine)
     assert np.mean(rpa) >= 0.7, rpa
     assert np.mean(rpa) >= rpa_stretched + 0.3, (np.mean(rpa), rpa_stretched)
+
+
+HELDOUT_PJS = os.path.join(os.path.dirname(__file__), "data", "heldout_pjs")
+
+
+@functools.lru_cache(maxsize=1)
+def heldout_pjs():
+    """(speech, singing) of the two committed PJS test pairs (a real singer; CC BY-SA 4.0, see their README)."""
+    from models.corpus.manifest import audio_path, read_manifest
+
+    return [
+        (
+            load_audio(audio_path(HELDOUT_PJS, p.speech_wav)),
+            load_audio(audio_path(HELDOUT_PJS, p.singing_wav)),
+        )
+        for p in read_manifest(HELDOUT_PJS)
+    ]
+
+
+#: bundled checkpoints measured below the 0.7 of issue 24 on these two pairs: the goal is not met for them,
+#: said in their cards; strict, so a checkpoint that reaches it fails here until it is taken off this list
+BELOW_REAL_SINGER_GOAL = {
+    "parekh-mtl": "measured RCA 0.66 (0.79 and 0.53) after the PJS retrain; issue 24's goal of 0.7 not met",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=BELOW_REAL_SINGER_GOAL[n]))
+        if n in BELOW_REAL_SINGER_GOAL
+        else n
+        for n in SPEECH_TO_SINGING
+    ],
+)
+def test_speech_to_singing_checkpoint_sings_a_real_singers_pitch(name):
+    """Given the true singing as a reference to follow (the papers' setting: its own F0 contour), the output's
+    raw chroma accuracy against that singing is at least 0.7 on both held-out PJS pairs on average."""
+    from evaluation.metrics import true_pitch_scores
+    from models.melody import from_recording
+
+    converter = default_registry().get(name)
+    rca = [
+        true_pitch_scores(converter.convert(speech, melody=from_recording(singing)).audio, singing).rca
+        for speech, singing in heldout_pjs()
+    ]
+    assert np.mean(rca) >= 0.7, rca
 
 
 HELDOUT_STYLE = os.path.join(os.path.dirname(__file__), "data", "heldout_style")

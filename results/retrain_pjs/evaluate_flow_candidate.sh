@@ -1,0 +1,11 @@
+#!/bin/bash
+# The flow model retrained with PJS (not bundled: it failed the held-out forced-alignment check), scored as a
+# candidate row beside the bundled one on the PJS test split and the synthetic split.
+set -u
+cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
+CK="--checkpoint s2s-flow@pjs=${CANDIDATE:-runs/candidates/s2s-flow-pjs.pt}"
+OUT=runs/retrain-eval/new-flow
+python -m evaluation.benchmark --corpus corpora/pjs --split test --rtf-runs 0 --quiet --vocoders none $CK \
+  --converters "s2s-flow@pjs" --out $OUT/pjs_test
+python -m evaluation.benchmark --corpus corpora/synth80 --split test --limit 8 --rtf-runs 0 --quiet --vocoders none \
+  $CK --converters "s2s-flow,s2s-flow@pjs" --out $OUT/synthetic_test

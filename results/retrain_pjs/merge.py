@@ -1,0 +1,23 @@
+"""Join benchmark runs of one item set into one table: `python results/retrain_pjs/merge.py OUT RUN [RUN …]`.
+
+Every row of the first run stays; each later run adds the rows of systems not yet present (the floors and
+ceilings every run repeats are kept once).
+"""
+
+import sys
+
+import pandas as pd
+
+from evaluation.benchmark import table
+
+if __name__ == "__main__":
+    out, runs = sys.argv[1], sys.argv[2:]
+    frames = []
+    for run in runs:
+        frame = pd.read_csv(f"{run}/results.csv")
+        seen = set().union(*(set(f["system"]) for f in frames)) if frames else set()
+        frames.append(frame[~frame["system"].isin(seen)])
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows.astype(object).where(rows.notna(), None)
+    _, _, text = table.write(rows.to_dict("records"), {}, out, rtf_runs=0)
+    print(text)
