@@ -39,3 +39,13 @@ def test_bad_shares_and_empty_corpora_are_refused():
     with pytest.raises(ValueError, match="one number per --corpus"):
         parse_shares("0.5,half")
     assert parse_shares("0.25,0.75") == [0.25, 0.75] and parse_shares(None) is None
+
+
+def test_one_corpus_drawn_uniformly_draws_as_the_runs_before_the_mix():
+    group = [("a", 1), ("b", 3), ("c", 9)]
+    mix = CorpusMix([group], lambda e: e[1], single="uniform", keep=lambda e: e[0] != "c")
+    drawn = mix.draw(np.random.default_rng(5), 4)  # more than the two kept: with replacement
+    expected = np.random.default_rng(5).choice(2, size=4, replace=True)
+    assert [e[0] for e in drawn] == [group[i][0] for i in expected]
+    with pytest.raises(ValueError, match="'weighted' or 'uniform'"):
+        CorpusMix([group], lambda e: e[1], single="random")

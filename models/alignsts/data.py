@@ -19,6 +19,7 @@ from models.alignsts.features import (
     CONTENT_SPEC,
     MEL_SPEC,
     content_features,
+    fit_frames,
     pitch_frames,
     speaker_vector,
     speech_rhythm,
@@ -31,11 +32,6 @@ from models.rhythm import rhythm_of_mel
 from models.training.cache import Example, cache_path, cached_examples
 
 CACHE_VERSION = "v3"  # v2: the sung F0 per frame; v3: bounds of the phones both sides share
-
-
-def fit_length(values: np.ndarray, n: int) -> np.ndarray:
-    """``values`` cut or edge-padded to ``n`` frames (framings of one signal differ by a frame or so)."""
-    return values[:n] if len(values) >= n else np.pad(values, (0, n - len(values)), mode="edge")
 
 
 def shared_bounds(sung_spans, spoken_spans) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +60,7 @@ def prepare(args: tuple[str, Pair]) -> Example:
     sung_bounds, spoken_bounds = shared_bounds(pair.singing_phones, pair.speech_phones)
     return {
         "content": content.astype(np.float16),
-        "speech_rhythm": fit_length(speech_rhythm(speech), content.shape[1]),
+        "speech_rhythm": fit_frames(speech_rhythm(speech), content.shape[1], pad="edge"),
         "speaker": speaker_vector(speech),
         "mel": mel.astype(np.float16),
         "rhythm": rhythm_of_mel(mel),

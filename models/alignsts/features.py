@@ -85,9 +85,10 @@ def coarse_f0(hz: np.ndarray) -> np.ndarray:
     return np.where(hz > 0, bins, 0)
 
 
-def fit_frames(values: np.ndarray, n: int) -> np.ndarray:
-    """``values`` cut or zero-padded (unvoiced) to ``n`` frames."""
-    return values[:n] if len(values) >= n else np.pad(values, (0, n - len(values)))
+def fit_frames(values: np.ndarray, n: int, pad: str = "constant") -> np.ndarray:
+    """``values`` cut or padded to ``n`` frames (framings of one signal differ by a frame or so): with
+    zeros (an F0: unvoiced) or, ``pad="edge"``, with the last value."""
+    return values[:n] if len(values) >= n else np.pad(values, (0, n - len(values)), mode=pad)
 
 
 def contour_hz(melody: Melody, n_frames: int) -> np.ndarray:

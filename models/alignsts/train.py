@@ -116,8 +116,7 @@ class AlignSTSTask:
         self.config = config
         self.name = "alignsts" if config.variant == "full" else f"alignsts-{config.variant.replace('_', '-')}"
         self.model = AlignSTS(config)
-        groups = examples if examples and isinstance(examples[0], list) else [examples]
-        self.mix = CorpusMix(groups, lambda e: e["mel"].shape[-1], shares)
+        self.mix = CorpusMix(examples, lambda e: e["mel"].shape[-1], shares, single="uniform")
         self.examples = self.mix.examples
         self.crop_seconds = crop_seconds
         self.corpus_info = corpus_info
@@ -128,11 +127,7 @@ class AlignSTSTask:
             self.model.decoder.out.bias.copy_(torch.from_numpy(mean))
 
     def batch(self, rng: np.random.Generator, size: int) -> dict:
-        if len(self.mix.groups) == 1 and not self.augment:  # the draw the first checkpoints were trained with
-            picks = rng.choice(len(self.examples), size=size, replace=size > len(self.examples))
-            crops = [crop(self.examples[i], rng, self.crop_seconds) for i in picks]
-        else:
-            crops = [crop(e, rng, self.crop_seconds) for e in self.mix.draw(rng, size)]
+        crops = [crop(e, rng, self.crop_seconds) for e in self.mix.draw(rng, size)]
         if self.augment:
             crops = [augmentation.augment_crop(c, rng, self.mel_centres) for c in crops]
         if self.config.pitch_input == "contour":
@@ -183,7 +178,7 @@ def make_task(args) -> tuple[AlignSTSTask, dict]:
         info = {**info, "augment": True}
     groups = [load_split(root, "train", cache_dir=args.cache, workers=args.workers) for root in args.corpus]
     task = AlignSTSTask(
-        groups if len(groups) > 1 else groups[0],
+        groups,
         config=AlignSTSConfig(variant=args.variant, pitch_input=args.pitch_input),
         corpus_info=info,
         crop_seconds=args.crop_seconds,

@@ -85,10 +85,8 @@ class ParekhTask:
         self.variant = variant
         self.name = f"parekh-{variant.name}"
         self.model = ParekhSTS(variant.model)
-        groups = examples if examples and isinstance(examples[0], list) else [examples]
-        self.mix = CorpusMix(
-            [[e for e in g if e.f0.shape[0] >= 8] for g in groups], lambda e: e.f0.shape[0], shares
-        )
+        frames = lambda e: e.f0.shape[0]  # noqa: E731
+        self.mix = CorpusMix(examples, frames, shares, keep=lambda e: frames(e) >= 8)
         self.examples = self.mix.examples
         self.corpus_info = corpus_info
         self.augment = augment
@@ -195,7 +193,7 @@ def make_variant_task(
     info = {**info, "augment": augment, "noise": bool(noise)} if (augment or noise) else info
     return ParekhTask(
         replace(variant),
-        groups if len(groups) > 1 else groups[0],
+        groups,
         corpus_info=info,
         shares=shares,
         augment=augment,

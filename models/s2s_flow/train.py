@@ -111,23 +111,14 @@ class S2SFlowTask:
     ):
         self.config = config or S2SFlowConfig()
         self.model = S2SFlow(self.config)
-        groups = examples if examples and isinstance(examples[0], list) else [examples]
         usable = lambda e: 0 < e.singing.shape[1] <= MAX_SINGING_FRAMES and e.speech.shape[1] >= 8  # noqa: E731
-        self.mix = CorpusMix(
-            [[e for e in g if usable(e)] for g in groups], lambda e: e.singing.shape[1], shares
-        )
+        self.mix = CorpusMix(examples, lambda e: e.singing.shape[1], shares, keep=usable, single="uniform")
         self.examples = self.mix.examples
         self.corpus_info = corpus_info
         self.recent_ce = float("inf")
 
     def batch(self, rng: np.random.Generator, size: int) -> dict:
-        if len(self.mix.groups) == 1:  # the draw the first checkpoint was trained with
-            drawn = [
-                self.examples[i]
-                for i in rng.choice(len(self.examples), size=size, replace=size > len(self.examples))
-            ]
-        else:
-            drawn = self.mix.draw(rng, size)
+        drawn = self.mix.draw(rng, size)
         predicted = (
             rng.random(size) < 0.5 if self.recent_ce < PREDICTED_UNITS_BELOW_CE else np.zeros(size, bool)
         )
@@ -179,7 +170,7 @@ def make_task(args) -> tuple[S2SFlowTask, dict]:
     shares = parse_shares(args.mix)
     groups = [load_split(root, "train", cache_dir=args.cache) for root in args.corpus]
     task = S2SFlowTask(
-        groups if len(groups) > 1 else groups[0],
+        groups,
         corpus_info=corpora_record(args.corpus, shares),
         shares=shares,
     )

@@ -49,16 +49,30 @@ def parse_shares(text: str | None) -> list[float] | None:
 class CorpusMix:
     """Examples of one or more corpora; ``draw`` picks a batch's worth.
 
-    ``length`` measures an example (frames); an example is drawn in proportion to it within its corpus,
-    and a corpus with its share of the batch (default: in proportion to its total length).
+    ``examples`` is one corpus's list, or one list per corpus. ``length`` measures an example (frames); an
+    example is drawn in proportion to it within its corpus, and a corpus with its share of the batch
+    (default: in proportion to its total length); ``keep`` leaves out examples a trainer cannot use.
+    ``single`` is how one corpus alone is drawn, so that
+    runs from before the mix draw the same random stream: "weighted" (by length, one call for the batch:
+    the ICASSP 2020 trainer's) or "uniform" (with replacement only when the batch outnumbers the examples:
+    AlignSTS's and the flow model's).
     """
 
     def __init__(
         self,
-        groups: list[list],
+        examples: list | list[list],
         length: Callable[[object], int],
         shares: Sequence[float] | None = None,
+        *,
+        keep: Callable[[object], bool] | None = None,
+        single: str = "weighted",
     ):
+        if single not in ("weighted", "uniform"):
+            raise ValueError(f"single must be 'weighted' or 'uniform', not {single!r}")
+        self.single = single
+        groups = examples if examples and isinstance(examples[0], list) else [examples]
+        if keep is not None:
+            groups = [[e for e in g if keep(e)] for g in groups]
         if len(groups) > 1 and any(not g for g in groups):
             raise ValueError("every corpus of a mix needs at least one training example")
         self.groups = groups or [[]]
@@ -80,7 +94,13 @@ class CorpusMix:
     def draw(self, rng: np.random.Generator, size: int) -> list:
         if not self.groups[0]:
             raise ValueError("no training examples to draw from")
-        if len(self.groups) == 1:  # one draw for the batch: the random stream of the single-corpus runs
-            return [self.groups[0][i] for i in rng.choice(len(self.groups[0]), size=size, p=self.weights[0])]
+        if len(self.groups) == 1:  # the random stream of the runs from before the mix
+            n = len(self.groups[0])
+            picks = (
+                rng.choice(n, size=size, p=self.weights[0])
+                if self.single == "weighted"
+                else rng.choice(n, size=size, replace=size > n)
+            )
+            return [self.groups[0][i] for i in picks]
         chosen = rng.choice(len(self.groups), size=size, p=self.shares)
         return [self.groups[g][int(rng.choice(len(self.groups[g]), p=self.weights[g]))] for g in chosen]
