@@ -25,6 +25,7 @@ from demo.conversion import Conversion, run_conversion, setting_words
 from models.base import ConversionResult, Task, analysed_result, make_options, option_fields
 from models.corpus.manifest import sha256_file
 from models.features import AudioLimits, F0Track, load_audio
+from models.hifigan_runtimes import resolve_runtime
 from models.registry import CHECKPOINT_DIR, ConverterSpec, Registry
 from models.vocoders import hifigan_weights_path, resolve_precision
 
@@ -245,6 +246,7 @@ def save_cached(row: ExampleRow, conversion: Conversion, registry: Registry) -> 
         "target_f0": None if target is None else _track_record(target),
         # not part of the provenance: bf16 is picked by the CPU, and a vocoded example moves within its noise
         "hifigan_precision": resolve_precision(),
+        "hifigan_runtime": resolve_runtime(),
     }
     with open(row.cache_stem + ".json", "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1, ensure_ascii=False)
