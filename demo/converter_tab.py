@@ -24,6 +24,7 @@ from demo.conversion import (
 )
 from demo.melody_input import build_melody_inputs, melody_from_inputs
 from demo.plots import conversion_figure
+from demo.streaming import can_stream, streamed, wav_bytes
 from models.errors import SongbridgeError
 from models.features import ACCEPTED, AudioLimits, load_audio
 from models.registry import Registry
@@ -42,6 +43,8 @@ class DemoServices:
     conversion_concurrency: int = 1
     #: the largest upload, said in each tab (the server enforces it: app.launch_kwargs)
     max_upload_mb: float | None = None
+    #: play long outputs while they are vocoded (needs ffmpeg, as Gradio's streaming output does)
+    stream_audio: bool = field(default_factory=can_stream)
 
 
 def _previous_label(made_by: str | None) -> str:
@@ -81,6 +84,13 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                 option_names, option_controls = build_controls(options_cls)
             with gr.Column():
                 run = gr.Button("Convert", variant="primary")
+                live = gr.Audio(
+                    streaming=True,
+                    autoplay=True,
+                    interactive=False,
+                    label="Live: outputs longer than 4 s start playing while they are vocoded",
+                    visible=services.stream_audio,
+                )
                 audio_out = gr.Audio(type="filepath", label="Output", interactive=False, buttons=["download"])
                 timings = gr.Markdown()
                 plot = gr.Plot(label="Mel spectrograms with F0")
@@ -117,6 +127,7 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
             )
 
         def convert(audio_path, variant_name, last, progress=gr.Progress(), **values):  # noqa: B008 - Gradio's idiom
+            """Yields each vocoded piece of a long output to the live player, then the finished outputs."""
             if not audio_path:
                 raise gr.Error("Upload or record a voice first, or click one of the examples.")
             options = options_from_values(options_cls, option_names, [values[n] for n in option_names])
@@ -126,16 +137,32 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                 melody = (
                     melody_from_inputs(**melody_values, limits=services.limits) if melody_values else None
                 )
-                conversion = run_conversion(
-                    registry,
-                    variant_name,
-                    audio,
-                    melody=melody,
-                    options=options,
-                    settings=setting_words(options, melody_values),
-                    input_name=input_name(audio_path),
-                    progress=lambda f, desc: progress(f, desc=desc),
-                )
+
+                def work() -> Conversion:
+                    return run_conversion(
+                        registry,
+                        variant_name,
+                        audio,
+                        melody=melody,
+                        options=options,
+                        settings=setting_words(options, melody_values),
+                        input_name=input_name(audio_path),
+                        progress=lambda f, desc: progress(f, desc=desc),
+                    )
+
+                played = False  # whether the live player got anything (else it is cleared at the end)
+                if services.stream_audio:
+                    pieces = streamed(work)
+                    while True:
+                        try:
+                            piece = next(pieces)
+                        except StopIteration as finished:
+                            conversion = finished.value
+                            break
+                        played = True
+                        yield [gr.skip()] * len(outputs) + [wav_bytes(piece)]
+                else:
+                    conversion = work()
             except SongbridgeError as error:
                 raise gr.Error(str(error)) from None
             except Exception as error:
@@ -144,13 +171,14 @@ def converter_tab(services: DemoServices, names: list[str], *, title: str, intro
                     f"The conversion failed unexpectedly ({type(error).__name__}). Try another recording; "
                     "if it happens again, report it with the recording."
                 ) from None
-            return shown(conversion, write_output(conversion, services.output_dir), last)
+            finished_output = shown(conversion, write_output(conversion, services.output_dir), last)
+            yield [*finished_output, gr.skip() if played else None]
 
         run.click(
             convert,
             inputs=[audio_in, variant, last_output],
             inputs_kwargs=named_controls,
-            outputs=outputs,
+            outputs=[*outputs, live],
             api_name=f"convert_{slug}",
             concurrency_limit=services.conversion_concurrency,
             concurrency_id="conversion",

@@ -34,7 +34,7 @@ def convert(client, path, vocoder="hifigan", iterations=32):
 
 
 def test_vocoder_check_returns_audio_a_plot_and_timings(client):
-    output, previous, timings, plot = convert(client, SPEECH_EXAMPLE)
+    output, previous, timings, plot, _live = convert(client, SPEECH_EXAMPLE)
     samples, sr = soundfile.read(output)
     original = soundfile.info(SPEECH_EXAMPLE)
     assert sr == 22050 and abs(len(samples) / sr - original.duration) < 0.05
@@ -46,6 +46,25 @@ def test_vocoder_check_returns_audio_a_plot_and_timings(client):
     second = convert(client, SPEECH_EXAMPLE, vocoder="griffinlim", iterations=8)
     assert second[1] is not None and soundfile.info(second[1]).frames == len(samples)  # the previous output
     assert "griffinlim" in second[2]
+
+
+def test_a_long_output_streams_piece_by_piece_before_the_finished_output(client, tmp_path):
+    from gradio_client import handle_file
+
+    samples, sr = soundfile.read(SPEECH_EXAMPLE, dtype="float32")
+    long_input = tmp_path / "long.wav"
+    soundfile.write(long_input, np.tile(samples, 3), sr)  # about 9 s: pieces of 1 s, 4 s and the rest
+    job = client.submit(
+        handle_file(str(long_input)), "vocoder-check", "hifigan", 32, api_name="/convert_vocoder_check"
+    )
+    job.result()
+    *pieces, finished = job.outputs()
+    assert len(pieces) == 3
+    for piece in pieces:  # only the live player changes; the stream is served as an HLS playlist
+        assert all(value == {"__type__": "update"} for value in piece[:4])
+        assert str(piece[4]).endswith(".m3u8")
+    assert abs(soundfile.info(finished[0]).duration - 3 * len(samples) / sr) < 0.05
+    assert "real-time factor" in finished[2]
 
 
 def test_bad_input_gets_a_sentence_and_the_server_keeps_serving(client, tmp_path):
@@ -82,7 +101,7 @@ def world_sts(client, melody_source: str, *, tune: str = "Frère Jacques", text:
 
 
 def test_world_speech_to_singing_tab_sings_a_built_in_tune(client):
-    output, _, timings, _ = world_sts(client, "Built-in tune")
+    output, _, timings, _, _ = world_sts(client, "Built-in tune")
     info = soundfile.info(output)
     assert info.samplerate == 22050 and info.duration > 5
     assert "syllables found" in timings
@@ -120,7 +139,7 @@ def test_voice_style_tab_takes_strength_and_vocoder(client):
     from gradio_client import handle_file
 
     # options in the tab's order: strength, vocoder, then the advanced Griffin-Lim iterations
-    output, _, timings, _ = client.predict(
+    output, _, timings, _, _ = client.predict(
         handle_file(SPEECH_EXAMPLE), "vae-growl", 0.5, "griffinlim", 4, api_name="/convert_vae_growl"
     )
     info = soundfile.info(output)
