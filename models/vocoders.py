@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +21,10 @@ from models import features
 from models.base import StageProgress, option
 from models.errors import CheckpointError
 from models.features import HIFIGAN_MEL, Audio, FeatureSpec
+from models.streaming import STREAM_AFTER_SECONDS
+
+#: a mel this long or shorter is vocoded in one call (it is not streamed either)
+STREAM_AFTER_FRAMES = int(STREAM_AFTER_SECONDS * HIFIGAN_MEL.sample_rate / HIFIGAN_MEL.hop_length)
 
 
 class Vocoder(Protocol):
@@ -79,78 +84,153 @@ def resolve_precision(precision: str = "auto") -> str:
 
 
 class HiFiGAN:
-    """The universal HiFi-GAN V1 generator (22 050 Hz, 80 mels, hop 256).
+    """The universal HiFi-GAN V1 generator (22 050 Hz, 80 mels, hop 256) on one runtime.
 
-    ``precision="bf16"`` runs the generator in bfloat16: about 1.8× faster on CPUs with AMX, with the
-    same copy-synthesis LSD as fp32 here (5.07 vs 5.06), but slow on CPUs without hardware bf16 —
-    hence ``auto``. ``chunk_frames`` bounds memory on long inputs: the mel is vocoded in overlapping
-    chunks whose overlap (``context_frames`` each side, beyond the receptive field) is cut away.
+    ``runtime`` (``models.hifigan_runtimes``): PyTorch, OpenVINO or ONNX Runtime; ``precision``: fp32 or
+    bf16 (about 1.8× faster on CPUs with hardware bf16, same copy-synthesis LSD as fp32 — hence ``auto``).
+    A mel longer than ``whole_up_to`` frames is vocoded in pieces (:meth:`spans`): a short first one, so
+    that :meth:`stream` can hand out audio early, then longer ones up to ``chunk_frames`` (which bounds
+    memory). Each piece sees ``context_frames`` of its neighbours each side, beyond the generator's
+    receptive field (±12 frames, measured), which are cut away again. :meth:`synthesize` uses the same
+    pieces, so a streamed output is the one-shot output sample for sample, bf16 rounding included.
     """
 
     name = "hifigan"
     spec = HIFIGAN_MEL
 
-    def __init__(self, generator, *, chunk_frames: int = 2048, context_frames: int = 32) -> None:
-        self.generator = generator
+    def __init__(
+        self,
+        generator,
+        *,
+        runner=None,
+        chunk_frames: int = 2048,
+        context_frames: int = 16,
+        first_frames: int = 86,
+        whole_up_to: int = STREAM_AFTER_FRAMES,
+    ) -> None:
+        from models.hifigan_runtimes import torch_runner
+
+        self.generator = generator  # the PyTorch module (progress hooks attach to it on that runtime)
+        self.runner = runner or torch_runner(generator)
         self.chunk_frames = chunk_frames
         self.context_frames = context_frames
+        self.first_frames = first_frames
+        self.whole_up_to = whole_up_to
         self._lock = threading.Lock()
 
     @property
     def precision(self) -> str:
-        import torch
+        return self.runner.precision
 
-        return "bf16" if next(self.generator.parameters()).dtype == torch.bfloat16 else "fp32"
+    @property
+    def runtime(self) -> str:
+        return self.runner.runtime
 
     @classmethod
-    def from_package(cls, *, precision: str = "auto", **kwargs) -> HiFiGAN:
+    def from_package(cls, *, precision: str = "auto", runtime: str = "auto", **kwargs) -> HiFiGAN:
         import torch
 
         from models.hifigan import Generator, fold_weight_norm
+        from models.hifigan_runtimes import load_runner
 
         checkpoint = torch.load(hifigan_weights_path(), map_location="cpu", weights_only=True)
         generator = Generator()
         generator.load_state_dict(fold_weight_norm(checkpoint["generator"]), strict=True)
-        if resolve_precision(precision) == "bf16":
-            generator = generator.to(torch.bfloat16)
-        return cls(generator.eval(), **kwargs)
+        runner = load_runner(generator.eval(), runtime=runtime, precision=resolve_precision(precision))
+        return cls(getattr(runner, "module", generator), runner=runner, **kwargs)
+
+    def spans(self, total: int) -> list[tuple[int, int]]:
+        """[start, stop) frames of each generator call: all of a short mel at once; else 1 s
+        (``first_frames``), then each piece four times the last, at most ``chunk_frames``."""
+        if total <= min(self.whole_up_to, self.chunk_frames):
+            return [(0, total)] if total else []
+        spans, start, size = [], 0, max(1, min(self.first_frames, self.chunk_frames))
+        while start < total:
+            spans.append((start, min(total, start + size)))
+            start, size = start + size, min(self.chunk_frames, size * 4)
+        return spans
 
     def synthesize(self, spectrogram: np.ndarray, *, progress: StageProgress | None = None) -> Audio:
-        import torch
-
-        dtype = next(self.generator.parameters()).dtype
-        mel = torch.from_numpy(np.ascontiguousarray(spectrogram, dtype=np.float32))[None].to(dtype)
-        hop = self.spec.hop_length
-        total = mel.shape[-1]
-        pieces = []
-        # One generator call at a time: torch already uses every core for one call.
-        with self._lock, torch.inference_mode():
-            for start in range(0, total, self.chunk_frames):
-                stop = min(total, start + self.chunk_frames)
-                left = max(0, start - self.context_frames)
-                right = min(total, stop + self.context_frames)
-                with _chunk_progress(self.generator, progress, start, stop, total):
-                    wave = self.generator(mel[..., left:right])[0, 0]
-                pieces.append(wave[(start - left) * hop : (stop - left) * hop])
-        samples = torch.cat(pieces).float().numpy() if pieces else np.zeros(0, np.float32)
+        pieces = list(self.stream(spectrogram, progress=progress))
+        samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
         return Audio(samples.astype(np.float32), self.spec.sample_rate)
 
+    def stream(
+        self, spectrogram: np.ndarray, *, progress: StageProgress | None = None
+    ) -> Iterator[np.ndarray]:
+        """The output of :meth:`synthesize`, piece by piece (samples at 22 050 Hz) as each is vocoded."""
+        mel = np.ascontiguousarray(spectrogram, dtype=np.float32)[None]
+        hop, total = self.spec.hop_length, mel.shape[-1]
+        for start, stop in self.spans(total):
+            left, right = max(0, start - self.context_frames), min(total, stop + self.context_frames)
+            # One generator call at a time: the runtime already uses every core for one call.
+            with self._lock, self._chunk_progress(progress, start, stop, total):
+                wave = self.runner.run(np.ascontiguousarray(mel[..., left:right]))
+            yield np.asarray(wave[(start - left) * hop : (stop - left) * hop], dtype=np.float32)
 
-def _chunk_progress(generator, progress: StageProgress | None, start: int, stop: int, total: int):
-    """Reports the generator's progress through frames [start, stop) as a fraction of all ``total``."""
-    if progress is None:
-        return contextlib.nullcontext()  # no hooks at all when nobody listens
-    from models.hifigan import reporting_progress
+    def _chunk_progress(self, progress: StageProgress | None, start: int, stop: int, total: int):
+        """Reports progress through frames [start, stop) as a fraction of all ``total``: within the piece
+        by forward hooks on PyTorch, at its end on the other runtimes (which run the graph as one call)."""
+        if progress is None:
+            return contextlib.nullcontext()  # no hooks at all when nobody listens
+        if self.runtime != "torch":
+            return _reported_at_exit(lambda: progress(stop / total))
+        from models.hifigan import reporting_progress
 
-    return reporting_progress(
-        generator, lambda fraction: progress((start + fraction * (stop - start)) / total)
-    )
+        return reporting_progress(
+            self.generator, lambda fraction: progress((start + fraction * (stop - start)) / total)
+        )
+
+
+@contextlib.contextmanager
+def _reported_at_exit(report):
+    yield
+    report()
 
 
 @functools.lru_cache(maxsize=1)
 def hifigan() -> HiFiGAN:
     """The shared HiFi-GAN instance, loaded once."""
     return HiFiGAN.from_package()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The Vocos-style vocoder trained here (models/vocos)
+
+
+class VocosVocoder:
+    """ConvNeXt blocks at the frame rate and an inverse-FFT head (``models.vocos``): about 100× faster
+    than HiFi-GAN on a CPU core, trained here on this repository's recordings (its card says how well)."""
+
+    name = "vocos"
+    spec = HIFIGAN_MEL
+
+    def __init__(self, network, train_info: dict | None = None) -> None:
+        self.network = network
+        self.train_info = train_info or {}
+
+    @classmethod
+    def from_checkpoint(cls, path: str) -> VocosVocoder:
+        from models.base import load_model
+        from models.vocos.model import VocosConfig, VocosGenerator
+
+        network, checkpoint = load_model(
+            path,
+            model="vocos",
+            feature_spec=HIFIGAN_MEL,
+            build=lambda c: VocosGenerator(VocosConfig.from_dict(c)),
+        )
+        return cls(network, checkpoint.train)
+
+    def synthesize(self, spectrogram: np.ndarray, *, progress: StageProgress | None = None) -> Audio:
+        import torch
+
+        mel = torch.from_numpy(np.ascontiguousarray(spectrogram, dtype=np.float32))[None]
+        with torch.inference_mode():
+            samples = self.network(mel)[0].numpy() if mel.shape[-1] else np.zeros(0, np.float32)
+        if progress is not None:
+            progress(1.0)
+        return Audio(np.clip(samples, -1.0, 1.0).astype(np.float32), self.spec.sample_rate)
 
 
 VOCODERS = ("hifigan", "griffinlim")
@@ -266,3 +346,12 @@ def copy_synthesis(audio: Audio, vocoder: Vocoder) -> Audio:
     """Analyse ``audio`` with the vocoder's own spec and resynthesize it: the ceiling of every converter."""
     source = features.to_rate(audio, vocoder.spec.sample_rate)
     return vocoder.synthesize(features.spectrogram(source, vocoder.spec))
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(
+        "The vocoder bench scores with the metrics of evaluation/, which models/ never imports (ARCHITECTURE.md, "
+        "dependency rules). Run: python -m evaluation.tables.vocoders"
+    )

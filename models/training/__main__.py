@@ -20,8 +20,9 @@ from models.registry import default_registry
 from models.training.loop import TrainConfig, train
 
 #: model name → trainer module (imported only when chosen): each learned converter's, as its registry entry
-#: declares it (models/converters.py), and the phoneme recognizer that AlignSTS reads speech with
-TRAINERS = {**default_registry().trainers(), "ppg": "models.ppg.train"}
+#: declares it (models/converters.py), the phoneme recognizer that AlignSTS reads speech with, and the
+#: Vocos-style vocoder
+TRAINERS = {**default_registry().trainers(), "ppg": "models.ppg.train", "vocos": "models.vocos.train"}
 
 
 def main(argv: list[str] | None = None) -> int:

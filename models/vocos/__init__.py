@@ -1,0 +1,1 @@
+"""A Vocos-style iSTFT vocoder: ConvNeXt blocks at the frame rate, an inverse-FFT head."""
