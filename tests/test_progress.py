@@ -46,6 +46,8 @@ def long_speech() -> Audio:
 def test_a_long_synthesis_reports_increasing_progress_within_the_vocoder_stage(
     long_speech, vocoder, at_least
 ):
+    if vocoder == "hifigan" and vocoders.hifigan().runtime != "torch":
+        at_least = 1  # OpenVINO / ONNX Runtime run a chunk as one call: one report per chunk (one here)
     calls, progress = _record()
     options = VocoderCheck.Options(vocoder=vocoder, griffinlim_iterations=8)
     VocoderCheck().convert(long_speech, options=options, progress=progress)
@@ -61,7 +63,7 @@ def test_a_long_synthesis_reports_increasing_progress_within_the_vocoder_stage(
 def test_hifigan_reports_across_its_chunks_and_its_output_is_unchanged():
     hifigan = vocoders.hifigan()
     mel = features.log_mel(load_audio(SPEECH_EXAMPLE))[:, :120]
-    chunked = vocoders.HiFiGAN(hifigan.generator, chunk_frames=50, context_frames=8)  # 3 chunks
+    chunked = vocoders.HiFiGAN(hifigan.generator, chunk_frames=50, first_frames=50, whole_up_to=0)  # 3 chunks
     seen: list[float] = []
     reported = chunked.synthesize(mel, progress=seen.append)
     assert np.array_equal(reported.samples, chunked.synthesize(mel).samples)

@@ -84,7 +84,7 @@ def test_hifigan_chunking_matches_one_pass():
     generator = copy.deepcopy(vocoders.hifigan().generator).float()
     mel = features.log_mel(load_audio(SPEECH_EXAMPLE))[:, :150]
     whole = vocoders.HiFiGAN(generator, chunk_frames=10_000).synthesize(mel).samples
-    chunked = vocoders.HiFiGAN(generator, chunk_frames=40, context_frames=32).synthesize(mel)
+    chunked = vocoders.HiFiGAN(generator, chunk_frames=40, first_frames=40, whole_up_to=0).synthesize(mel)
     assert len(chunked.samples) == len(whole)
     assert np.max(np.abs(chunked.samples - whole)) < 1e-3
 

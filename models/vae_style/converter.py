@@ -113,5 +113,6 @@ class VAEStyleConverter:
                 "The bundled growl is a synthetic DSP rendering, not a recorded growl singer."
             ],
             finish=ungained,
+            streamed_gain=lambda spectrogram, source, first_piece, spec: 1 / gain,
             stages=("network", options.vocoder),
         )
