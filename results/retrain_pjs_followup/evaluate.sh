@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
 CK="--checkpoint s2s-flow@pjs25=runs/retrain2/s2s-flow/s2s-flow.pt"
-OUT=results/flow_pjs_share
+OUT=results/retrain_pjs_followup
 python -m evaluation.benchmark --corpus corpora/pjs --split test --rtf-runs 0 --quiet --vocoders none $CK \
   --converters "s2s-flow,s2s-flow@pjs25" --out $OUT/pjs_test
 python -m evaluation.benchmark --corpus corpora/synth80 --split test --limit 8 --rtf-runs 0 --quiet --vocoders none \
