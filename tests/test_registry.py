@@ -76,4 +76,5 @@ def test_tabs_group_variants_by_task_and_trainers_come_from_the_entries():
         "s2s_flow": "models.s2s_flow.train",
         "vae_style": "models.vae_style.train",
         "ppg": "models.ppg.train",
+        "vocos": "models.vocos.train",
     }
