@@ -57,7 +57,18 @@ def launch_kwargs(app) -> dict:
     }
 
 
+def warm_up_vocoder() -> None:
+    """Load HiFi-GAN in the background while the server starts: on a fresh machine that includes its
+    OpenVINO conversion (about 10 s, then cached), which the first conversion would otherwise wait for."""
+    import threading
+
+    from models import vocoders
+
+    threading.Thread(target=vocoders.hifigan, name="vocoder-warm-up", daemon=True).start()
+
+
 def main() -> None:
+    warm_up_vocoder()
     app = create_app()
     app.queue(max_size=int(os.environ.get("SONGBRIDGE_QUEUE_SIZE", "64")))
     app.launch(

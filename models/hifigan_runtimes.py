@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -156,7 +157,7 @@ def _save_atomically(path: str, write: Callable[[str], None], also: tuple[str, .
     """``write(temporary path)`` then rename, so a half-written conversion is never read back; ``also``:
     suffixes of companion files the writer makes beside it (OpenVINO's weights .bin)."""
     stem, suffix = os.path.splitext(path)
-    tmp = f"{stem}.tmp{os.getpid()}{suffix}"
+    tmp = f"{stem}.tmp{os.getpid()}-{threading.get_ident()}{suffix}"  # two loaders never share a temporary
     write(tmp)
     for extra in also:
         os.replace(os.path.splitext(tmp)[0] + extra, stem + extra)
