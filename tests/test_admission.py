@@ -3,6 +3,9 @@
 
 import os
 
+import numpy as np
+import soundfile
+
 from demo.admission import PER_SESSION
 from tests.listening_server import launch_app
 
@@ -21,8 +24,13 @@ def test_a_flood_of_conversions_from_one_session_is_refused_and_others_still_get
             "reference_recording": None,
             "api_name": "/convert_world_sts",
         }
+        # 12 s of speech, so that each conversion lasts far longer than the eight joins take to arrive (with
+        # the 3 s example, a busy CI machine once let conversions finish while the joins still came in)
+        samples, sr = soundfile.read(EXAMPLE, dtype="float32")
+        long_input = str(tmp_path / "long.wav")
+        soundfile.write(long_input, np.tile(samples, 4), sr)
         flood = Client(app.local_url, verbose=False, analytics_enabled=False)
-        jobs = [flood.submit(audio_path=handle_file(EXAMPLE), **inputs) for _ in range(8)]
+        jobs = [flood.submit(audio_path=handle_file(long_input), **inputs) for _ in range(8)]
         other = Client(app.local_url, verbose=False, analytics_enabled=False)
         theirs = other.submit(audio_path=handle_file(EXAMPLE), **inputs)
         refused = []
