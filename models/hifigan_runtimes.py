@@ -23,6 +23,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -51,10 +52,8 @@ class Runner:
     runtime: str
     precision: str
     run: Callable[[np.ndarray], np.ndarray]
-
-    @property
-    def label(self) -> str:
-        return f"{self.runtime} {self.precision}"
+    #: the PyTorch module it runs, where the progress hooks attach (PyTorch only)
+    module: Any = None
 
 
 def torch_runner(module) -> Runner:
@@ -67,9 +66,7 @@ def torch_runner(module) -> Runner:
         with torch.inference_mode():
             return module(torch.from_numpy(mel).to(dtype))[0, 0].float().numpy()
 
-    runner = Runner("torch", "bf16" if dtype == torch.bfloat16 else "fp32", run)
-    runner.module = module  # the progress hooks attach here (PyTorch only)
-    return runner
+    return Runner("torch", "bf16" if dtype == torch.bfloat16 else "fp32", run, module)
 
 
 def cache_dir() -> str:

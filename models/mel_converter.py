@@ -24,7 +24,7 @@ def level_matched(vocoded: Audio, source: Audio) -> Audio:
     return Audio(match_level(vocoded.samples, source.samples), vocoded.sr)
 
 
-def preview_gain(spectrogram: np.ndarray, source: Audio, first_piece: np.ndarray, spec: FeatureSpec) -> float:
+def preview_gain(spectrogram: np.ndarray, source: Audio, spec: FeatureSpec) -> float:
     """The gain :func:`level_matched` will apply, estimated before the whole output exists (for streamed
     pieces): the input's power over the power the spectrogram stands for (its magnitudes brought back to
     linear frequency, Parseval), as the vocoder reproduces its spectrogram's magnitudes. The final output
@@ -53,7 +53,7 @@ def convert_with_vocoder(
     target_f0: F0Track | None = None,
     notes: Sequence[str] = (),
     finish: Callable[[Audio, Audio], Audio] = level_matched,
-    streamed_gain: Callable[[np.ndarray, Audio, np.ndarray, FeatureSpec], float] = preview_gain,
+    streamed_gain: Callable[[np.ndarray, Audio, FeatureSpec], float] = preview_gain,
     stages: tuple[str, str] = ("network", "vocoder"),
 ) -> ConversionResult:
     """Predict, vocode, plot — timed, with progress inside the vocoder stage.
@@ -63,8 +63,8 @@ def convert_with_vocoder(
     ``finish(vocoded, input at rate)`` gives the output; the plots compare it with the input at ``rate``.
     ``stages`` names the first two stages in the timings the UI lists. When a listener is set
     (:mod:`models.streaming`) and the output is long, the vocoder's pieces go to it as they come, each
-    scaled by ``streamed_gain(spectrogram, input at rate, first piece, vocoder spec)`` (what ``finish``
-    will do, known or estimated from the first piece).
+    scaled by ``streamed_gain(spectrogram, input at rate, vocoder spec)`` (what ``finish`` will do, known
+    or estimated before vocoding).
     """
     predicting, vocoding = stages
     timer = StageTimer(progress, stages=3)
@@ -88,10 +88,8 @@ def _vocode(voice: Vocoder, spectrogram: np.ndarray, progress, source: Audio, st
     seconds = spectrogram.shape[-1] * voice.spec.hop_length / voice.spec.sample_rate
     if sink is None or not hasattr(voice, "stream") or seconds <= STREAM_AFTER_SECONDS:
         return voice.synthesize(spectrogram, progress=progress)
-    pieces, gain = [], 1.0
+    gain, pieces = streamed_gain(spectrogram, source, voice.spec), []
     for piece in voice.stream(spectrogram, progress=progress):
-        if not pieces:
-            gain = streamed_gain(spectrogram, source, piece, voice.spec)
         pieces.append(piece)
         sink(Audio(np.clip(piece * gain, -0.99, 0.99).astype(np.float32), voice.spec.sample_rate))
     return Audio(np.concatenate(pieces).astype(np.float32), voice.spec.sample_rate)

@@ -48,6 +48,6 @@ class VocoderCheck:
             rate=HIFIGAN_MEL.sample_rate,
             progress=progress,
             finish=lambda vocoded, source: vocoded,  # the vocoder's own level: the check is of it alone
-            streamed_gain=lambda spectrogram, source, first_piece, spec: 1.0,
+            streamed_gain=lambda spectrogram, source, spec: 1.0,
             stages=("analysis", options.vocoder),
         )

@@ -137,7 +137,7 @@ class HiFiGAN:
         generator = Generator()
         generator.load_state_dict(fold_weight_norm(checkpoint["generator"]), strict=True)
         runner = load_runner(generator.eval(), runtime=runtime, precision=resolve_precision(precision))
-        return cls(getattr(runner, "module", generator), runner=runner, **kwargs)
+        return cls(runner.module or generator, runner=runner, **kwargs)
 
     def spans(self, total: int) -> list[tuple[int, int]]:
         """[start, stop) frames of each generator call: all of a short mel at once; else 1 s

@@ -213,11 +213,11 @@ def streaming_rows() -> list[list]:
         converter = registry.get(name)
         converter.convert(Audio(speech.samples[:22050], speech.sr), melody=tune_or_none)  # warm-up
         pieces: list[Audio] = []
-        first: list[float] = []
+        arrivals: list[float] = []  # seconds from the start at which each piece came
         start = time.perf_counter()
 
-        def listen(piece: Audio, start=start, first=first, pieces=pieces) -> None:
-            first.append(time.perf_counter() - start) if not first else None
+        def listen(piece: Audio, start=start, arrivals=arrivals, pieces=pieces) -> None:
+            arrivals.append(time.perf_counter() - start)
             pieces.append(piece)
 
         with streaming_to(listen):
@@ -233,7 +233,7 @@ def streaming_rows() -> list[list]:
             [
                 name,
                 len(pieces),
-                first[0],
+                arrivals[0],
                 total,
                 total / max(out_s, speech.duration),
                 lsd_icassp(one_shot, streamed),

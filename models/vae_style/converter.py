@@ -113,6 +113,6 @@ class VAEStyleConverter:
                 "The bundled growl is a synthetic DSP rendering, not a recorded growl singer."
             ],
             finish=ungained,
-            streamed_gain=lambda spectrogram, source, first_piece, spec: 1 / gain,
+            streamed_gain=lambda spectrogram, source, spec: 1 / gain,
             stages=("network", options.vocoder),
         )
