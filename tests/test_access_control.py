@@ -75,7 +75,7 @@ def walk(routes) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, module_database):  # the app on SQLite and on PostgreSQL
     """The app with a study in which Alice answered one trial and Bob has started, and one conversion done."""
     from gradio_client import Client, handle_file
 

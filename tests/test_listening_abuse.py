@@ -14,6 +14,7 @@ from evaluation.listening.synthetic import write_folder, write_study
 from tests.listening_server import ITEMS, PROFILE, SYSTEMS, Clock, answer_first_trial
 
 API = "/listening/api"
+pytestmark = pytest.mark.usefixtures("database")  # each test on SQLite and on PostgreSQL
 
 
 def _site(tmp_path, monkeypatch, **participants):
@@ -115,11 +116,19 @@ def test_init_replace_while_the_app_serves_the_study_is_picked_up(tmp_path, monk
         service.state(token=old)  # the old version's link starts afresh (the page does so on a 403)
 
 
-def test_a_storage_failure_is_a_json_503_that_says_nothing_was_lost(tmp_path, monkeypatch):
+def test_a_storage_failure_is_a_json_503_that_says_nothing_was_lost(tmp_path, monkeypatch, database):
     """A read-only or full data folder gave a plain-text 500 (and the page, whose play reports had failed
-    silently, then asked to replay clip A)."""
+    silently, then asked to replay clip A); on PostgreSQL, a server gone away."""
     import sqlite3
     from contextlib import contextmanager
+
+    import psycopg
+
+    failure = (
+        sqlite3.OperationalError("attempt to write a readonly database")
+        if database == "sqlite"
+        else psycopg.OperationalError("server closed the connection unexpectedly")
+    )
 
     client, service, clock = _site(tmp_path, monkeypatch)
     token = _session(client, "203.0.113.7").json()["token"]
@@ -133,7 +142,7 @@ def test_a_storage_failure_is_a_json_503_that_says_nothing_was_lost(tmp_path, mo
 
     @contextmanager
     def read_only():
-        raise sqlite3.OperationalError("attempt to write a readonly database")
+        raise failure
         yield
 
     monkeypatch.setattr(service.store, "transaction", read_only)

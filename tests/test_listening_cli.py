@@ -16,14 +16,14 @@ from evaluation.listening.synthetic import write_folder, write_study
 SYSTEMS, ITEMS = ["sysA", "sysB", "sysC"], ["song1", "song2"]
 
 
-def test_init_imports_matched_opaque_stimuli_and_the_other_commands_run(tmp_path, capsys):
+def test_init_imports_matched_opaque_stimuli_and_the_other_commands_run(tmp_path, capsys, database):
     folder = write_folder(root=str(tmp_path / "layout"), systems=SYSTEMS, items=ITEMS, seconds=1.0, sr=16000)
     study = write_study(path=str(tmp_path / "s.yaml"), folder=folder, systems=SYSTEMS, items=ITEMS)
     data = str(tmp_path / "data")
     assert main(["--data-dir", data, "init", study]) == 0
     assert "Study 'demo' ready" in capsys.readouterr().out
     store = Store(root=data)
-    rows = list(store.db["stimuli"].rows)
+    rows = store.query("SELECT * FROM stimuli")
     # per item: each system's output and its catch-trial twin, the reference, the source and the melody
     assert len(rows) == len(ITEMS) * (2 * len(SYSTEMS) + 3)
     assert {r["kind"] for r in rows} == {"output", "twin", "reference", "source", "melody"}
@@ -56,8 +56,10 @@ def test_init_imports_matched_opaque_stimuli_and_the_other_commands_run(tmp_path
         == 0
     )
     assert (tmp_path / "rep" / "report.md").exists()
-    assert main(["--data-dir", data, "backup", "--out", str(tmp_path / "b.sqlite")]) == 0
-    assert (tmp_path / "b.sqlite").stat().st_size > 0
+    backup = tmp_path / ("b.sqlite" if database == "sqlite" else "b.dump")
+    assert main(["--data-dir", data, "backup", "--out", str(backup)]) == 0
+    # SQLite's online backup is a database file; PostgreSQL's is pg_dump's custom archive
+    assert backup.read_bytes()[:5] == (b"SQLit" if database == "sqlite" else b"PGDMP")
 
 
 def test_bad_study_file_is_one_line_on_stderr(tmp_path, capsys):

@@ -14,7 +14,7 @@ def test_the_readme_example_study_inits_in_a_fresh_clone(tmp_path):
     shutil.copytree("examples", examples, ignore=shutil.ignore_patterns("generated"))
     data = tmp_path / "data"
     assert main(["--data-dir", str(data), "init", str(examples / "study" / "preference.yaml")]) == 0
-    rows = list(Store(root=str(data)).db["stimuli"].rows)
+    rows = Store(root=str(data)).query("SELECT * FROM stimuli")
     systems = {r["system"] for r in rows if r["kind"] == "output"}
     assert systems == {"world-sts", "parekh-mtl", "alignsts"}
     assert {r["item"] for r in rows} == {"arctic_a0007", "arctic_a0009"}
@@ -31,6 +31,6 @@ def test_init_generates_with_world_sts_and_imports_the_outputs(tmp_path, capsys)
     assert main(["--data-dir", str(tmp_path / "d"), "init", str(tmp_path / "s.yaml")]) == 0, (
         capsys.readouterr()
     )
-    kinds = sorted(r["kind"] for r in Store(root=str(tmp_path / "d")).db["stimuli"].rows)
+    kinds = sorted(r["kind"] for r in Store(root=str(tmp_path / "d")).query("SELECT kind FROM stimuli"))
     assert kinds == ["anchor", "melody", "output", "source"]
     assert (tmp_path / "out" / "world-sts" / "a0009.wav").stat().st_size > 10000

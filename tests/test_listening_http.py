@@ -24,7 +24,7 @@ ADMIN = "s3cret-admin"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, module_database):  # the routes on SQLite and on PostgreSQL
     root = tmp_path_factory.mktemp("listening")
     data = make_study(root)
     make_study(root, study_id="other")
@@ -343,7 +343,7 @@ while True:
 """
 
 
-def test_every_acknowledged_answer_survives_sigkill(tmp_path):
+def test_every_acknowledged_answer_survives_sigkill(tmp_path, database):
     data = make_study(tmp_path, study_id="demo")
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     writer = subprocess.Popen(

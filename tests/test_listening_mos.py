@@ -10,7 +10,7 @@ from evaluation.listening.store import Store
 from tests.listening_server import Clock, make_study
 
 
-def test_mos_listeners_rate_one_clip_and_the_anchor_is_a_catch_trial(tmp_path):
+def test_mos_listeners_rate_one_clip_and_the_anchor_is_a_catch_trial(tmp_path, database):
     data = make_study(tmp_path, kind="mos", trials=4, catch_rate=0.25)
     clock = Clock()
     service = ListeningService(store=Store(root=data), clock=clock)

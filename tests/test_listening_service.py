@@ -14,7 +14,7 @@ PROFILE = {"headphones": "h", "native_language": "x", "musical_training": "0"}
 
 
 @pytest.fixture
-def service(tmp_path):
+def service(tmp_path, database):  # each test on SQLite and on PostgreSQL
     return ListeningService(store=Store(root=make_study(tmp_path)), clock=Clock())
 
 
@@ -54,15 +54,17 @@ def test_plays_before_the_previous_answer_do_not_count(service):
     # Plays of the second trial stored before the first was answered (as the old server allowed).
     for slot in ("A", "B"):
         for kind, at in (("play", 0.0), ("ended", 2.0)):
-            service.store.db["play_events"].insert(
-                {
-                    "trial_id": second,
-                    "participant": token,
-                    "slot": slot,
-                    "event": kind,
-                    "at": service.clock() + at,
-                }
-            )
+            with service.store.transaction() as db:
+                db.insert(
+                    "play_events",
+                    {
+                        "trial_id": second,
+                        "participant": token,
+                        "slot": slot,
+                        "event": kind,
+                        "at": service.clock() + at,
+                    },
+                )
     service.clock.advance(5)
     assert listen_and_answer(service, token, first)["stored"]
     attributes = service.config(study_id="demo")["attributes"]

@@ -124,9 +124,9 @@ def test_a_failed_commit_leaves_no_transaction_open(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store.db, "execute", busy_commit)
     with pytest.raises(sqlite3.OperationalError, match="locked"), store.transaction() as db:
-        db["studies"].insert({"id": "s", "title": "t", "type": "mos", "hash": "h", "status": "open"})
+        db.insert("studies", {"id": "s", "title": "t", "type": "mos", "hash": "h", "status": "open"})
     assert not store.db.conn.in_transaction
     monkeypatch.setattr(store.db, "execute", execute)
     with store.transaction() as db:  # the shared connection still works
-        db["studies"].insert({"id": "s2", "title": "t", "type": "mos", "hash": "h", "status": "open"})
+        db.insert("studies", {"id": "s2", "title": "t", "type": "mos", "hash": "h", "status": "open"})
     assert [r["id"] for r in store.query("SELECT id FROM studies")] == ["s2"]

@@ -20,7 +20,7 @@ def test_a_sigkill_midway_loses_and_duplicates_nothing_and_participants_resume(c
     assert outcome["mid_study"] and outcome["mid_study"] <= tally.completed  # those cut off finished after
 
 
-def test_an_answer_retried_after_a_restart_is_acknowledged_and_stored_once(tmp_path):
+def test_an_answer_retried_after_a_restart_is_acknowledged_and_stored_once(tmp_path, database):
     """The page's retry after a crash: the first attempt was committed but its reply died with the server."""
     from evaluation.listening.service import ListeningService
     from evaluation.listening.store import Store

@@ -10,11 +10,11 @@ import argparse
 import dataclasses
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 
+from evaluation.listening.database import STORAGE_ERRORS
 from models.errors import SongbridgeError
 
 
@@ -99,7 +99,10 @@ def cmd_analyze(args) -> None:
 
 def cmd_backup(args) -> None:
     store = _store(args)
-    dest = args.out or os.path.join(store.root, "backups", time.strftime("listening-%Y%m%d-%H%M%S.sqlite"))
+    suffix = (
+        ".sqlite" if store.dialect == "sqlite" else ".dump"
+    )  # pg_dump's custom format: pg_restore reads it
+    dest = args.out or os.path.join(store.root, "backups", time.strftime("listening-%Y%m%d-%H%M%S") + suffix)
     print(store.backup(dest=dest))
 
 
@@ -124,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="folder for report.md and the PNG figures")
     s.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
     s.set_defaults(func=cmd_analyze)
-    s = sub.add_parser("backup", help="a consistent copy of the database (SQLite online backup)")
+    s = sub.add_parser("backup", help="a consistent copy of the database (SQLite online backup, or pg_dump)")
     s.add_argument("--out", default=None)
     s.set_defaults(func=cmd_backup)
     return p
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.func(args)
-    except (SongbridgeError, ValueError, OSError, sqlite3.Error) as error:
+    except (SongbridgeError, ValueError, OSError, *STORAGE_ERRORS) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

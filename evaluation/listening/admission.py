@@ -42,7 +42,9 @@ def start(
     token = secrets.token_urlsafe(18)
     now = clock()
     with catalog.store.transaction() as db:
-        row = db.execute("SELECT status FROM studies WHERE id = ?", [study_id]).fetchone()
+        # Locked until the commit: the per-address cap and the one session per external id hold across
+        # replicas.
+        row = db.execute(db.for_update("SELECT status FROM studies WHERE id = ?"), [study_id]).fetchone()
         if row is None:  # removed or replaced (init --replace) since its settings were read
             raise ListeningError(GONE, 404)
         if row[0] != "open":

@@ -46,8 +46,8 @@ class StudyCatalog:
                 f"{len(config['items'])} items found; a listener would hear one twice."
             )
         with self.store.transaction() as db:
-            if db["studies"].count_where("id = ?", [study.id]):
-                if db["answers"].count_where("study_id = ?", [study.id]):
+            if db.execute("SELECT 1 FROM studies WHERE id = ?", [study.id]).fetchone():
+                if db.execute("SELECT 1 FROM answers WHERE study_id = ? LIMIT 1", [study.id]).fetchone():
                     raise ListeningError(
                         f"Study '{study.id}' already has answers; give the new version a new id."
                     )
@@ -61,8 +61,9 @@ class StudyCatalog:
                 )
                 for table in ("trials", "participants", "stimuli"):
                     db.execute(f"DELETE FROM {table} WHERE study_id = ?", [study.id])
-                db["studies"].delete(study.id)
-            db["studies"].insert(
+                db.execute("DELETE FROM studies WHERE id = ?", [study.id])
+            db.insert(
+                "studies",
                 {
                     "id": study.id,
                     "title": study.title,
@@ -74,9 +75,9 @@ class StudyCatalog:
                     "sample_rate": study.sample_rate,
                     "listeners": 0,
                     "created_at": clock(),
-                }
+                },
             )
-            db["stimuli"].insert_all(stimuli)
+            db.insert_all("stimuli", stimuli)
         self._config.pop(study.id, None)
         self._names.pop(study.id, None)
 
@@ -98,7 +99,7 @@ class StudyCatalog:
             raise ListeningError("A study is either open or closed.")
         self.config(study_id)
         with self.store.transaction() as db:
-            db["studies"].update(study_id, {"status": status})
+            db.update("studies", study_id, {"status": status})
 
     def stimulus_names(self, study_id: str) -> dict[tuple, str]:
         """(kind, item, system) -> the clip's file name."""

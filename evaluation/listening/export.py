@@ -47,7 +47,7 @@ def participants_frame(*, store: Store, study_id: str) -> pd.DataFrame:
     """Everyone who opened the study link: consent, headphone check and completion (no answers needed)."""
     rows = store.query(
         "SELECT seq, consent_at, completed_at, headphone_score, headphone_attempts FROM participants "
-        "WHERE study_id = ?",
+        "WHERE study_id = ? ORDER BY created_at, token",  # arrival order, the same from either database
         (study_id,),
     )
     return pd.DataFrame(
@@ -93,7 +93,8 @@ def progress_by_condition(*, store: Store, study_id: str) -> pd.DataFrame:
     return pd.DataFrame(
         store.query(
             "SELECT t.item, t.system_a, t.system_b, COUNT(*) AS assigned, "
-            "SUM(EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id)) AS answered FROM trials t "
+            "SUM(CASE WHEN EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) THEN 1 ELSE 0 END) AS answered "
+            "FROM trials t "
             "WHERE t.study_id = ? AND t.kind = 'test' GROUP BY t.item, t.system_a, t.system_b "
             "ORDER BY t.item, t.system_a, t.system_b",
             (study_id,),
@@ -104,8 +105,9 @@ def progress_by_condition(*, store: Store, study_id: str) -> pd.DataFrame:
 
 def progress_by_listener(*, store: Store, study_id: str) -> pd.DataFrame:
     rows = store.query(
-        "SELECT p.token, p.seq, p.profile, p.code IS NOT NULL AS completed, COUNT(t.id) AS trials, "
-        "SUM(EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id)) AS answered "
+        "SELECT p.token, p.seq, p.profile, CASE WHEN p.code IS NULL THEN 0 ELSE 1 END AS completed, "
+        "COUNT(t.id) AS trials, "
+        "SUM(CASE WHEN EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) THEN 1 ELSE 0 END) AS answered "
         "FROM participants p LEFT JOIN trials t ON t.participant = p.token "
         "WHERE p.study_id = ? AND p.seq IS NOT NULL "
         "GROUP BY p.token ORDER BY p.seq",

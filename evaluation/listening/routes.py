@@ -16,7 +16,6 @@ import io
 import json
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -24,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from evaluation.listening.database import STORAGE_ERRORS
 from evaluation.listening.ratelimit import ANSWER_RATE, EVENT_RATE, Rate, RateLimiter, client_address
 from evaluation.listening.service import API, ListeningError, ListeningService
 
@@ -104,7 +104,7 @@ def build_router(
                 result = await run_in_threadpool(handler, request, body)
             except ListeningError as error:
                 return _refusal(error)
-            except (sqlite3.Error, OSError) as error:  # a full or read-only data folder, a locked database
+            except (*STORAGE_ERRORS, OSError) as error:  # a full or read-only data folder, a locked database
                 logger.error("listening storage failed in %s: %s", handler.__name__, error)
                 return _refusal(STORAGE_DOWN)
             # A plain JSON response skips FastAPI's generic encoder: this is the hot path.

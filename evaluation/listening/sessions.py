@@ -30,11 +30,12 @@ def _completion_url(study_rules: dict, code: str | None) -> str | None:
     return study_rules["completion_url"].replace("{code}", code)
 
 
-def _plan(db, catalog: StudyCatalog, token: str, study_id: str) -> None:
+def _plan(db, *, cfg: dict, names: dict[tuple, str], token: str, study_id: str) -> None:
     """Give the participant the next slot of the balanced cycle and store their whole trial list."""
-    cfg = catalog.config(study_id)
-    names = catalog.stimulus_names(study_id)
-    row = db.execute("SELECT status, listeners FROM studies WHERE id = ?", [study_id]).fetchone()
+    # Locked until the commit: two replicas consenting at once never take the same slot.
+    row = db.execute(
+        db.for_update("SELECT status, listeners FROM studies WHERE id = ?"), [study_id]
+    ).fetchone()
     if row is None:  # removed or replaced (init --replace) since the participant's row was read
         raise ListeningError(GONE, 404)
     if row[0] != "open":
@@ -65,7 +66,7 @@ def _plan(db, catalog: StudyCatalog, token: str, study_id: str) -> None:
                 t.expected,
             )
         )
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO trials (participant, study_id, position, kind, item, system_a, system_b, stimulus_a, "
         "stimulus_b, context_source, context_melody, expected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
@@ -75,18 +76,22 @@ def _plan(db, catalog: StudyCatalog, token: str, study_id: str) -> None:
 def consent(catalog: StudyCatalog, *, token: str, profile: dict, clock: Callable[[], float]) -> None:
     """Take the consent and the study's questions; the first consent plans the participant's trials."""
     p = participant(catalog.store, token)
-    questions = catalog.config(p["study_id"])["questions"]
+    study_id = p["study_id"]
+    # Read before the transaction (on PostgreSQL a read inside it would take a second pooled connection
+    # while holding the first). A study replaced meanwhile took this participant's row with it: GONE below.
+    cfg, names = catalog.config(study_id), catalog.stimulus_names(study_id)
+    questions = cfg["questions"]
     missing = [q for q in questions if not str(profile.get(q, "")).strip()]
     if missing:
         raise ListeningError(f"Please answer: {', '.join(missing)}.", 422)
     clean = {q: str(profile[q])[:200] for q in questions}
     with catalog.store.transaction() as db:
-        row = db.execute("SELECT seq FROM participants WHERE token = ?", [token]).fetchone()
+        row = db.execute(db.for_update("SELECT seq FROM participants WHERE token = ?"), [token]).fetchone()
         if row is None:  # the session went with a replaced study
             raise ListeningError(GONE, 404)
         if row[0] is None:
-            _plan(db, catalog, token, p["study_id"])
-        db["participants"].update(token, {"consent_at": clock(), "profile": json.dumps(clean)})
+            _plan(db, cfg=cfg, names=names, token=token, study_id=study_id)
+        db.update("participants", token, {"consent_at": clock(), "profile": json.dumps(clean)})
 
 
 def state(catalog: StudyCatalog, *, token: str) -> dict:

@@ -37,3 +37,18 @@ def proxy_hops() -> int:
         return max(0, int(os.environ.get("SONGBRIDGE_PROXY_HOPS", default)))
     except ValueError:
         return int(default)
+
+
+def database_url() -> str | None:
+    """SONGBRIDGE_DATABASE_URL (``postgresql://user:password@host:port/database``): the listening store
+    on PostgreSQL, shared by several app replicas; unset (the default): SQLite in the data folder."""
+    return os.environ.get("SONGBRIDGE_DATABASE_URL", "").strip() or None
+
+
+def database_pool() -> int:
+    """SONGBRIDGE_DATABASE_POOL: PostgreSQL connections per app process (default 8): with N replicas the
+    server needs N × this many (its max_connections is 100 by default)."""
+    try:
+        return max(1, int(os.environ.get("SONGBRIDGE_DATABASE_POOL", "8")))
+    except ValueError:
+        return 8

@@ -48,7 +48,7 @@ def event(store: Store, *, token: str, trial_id, slot: str, event: str, clock: C
             "INSERT INTO play_events (trial_id, participant, slot, event, at) "
             "SELECT id, participant, ?, ?, ? FROM (SELECT id, participant FROM trials t "
             "WHERE t.participant = ? AND NOT EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) "
-            "ORDER BY t.position LIMIT 1) WHERE id = ? "
+            "ORDER BY t.position LIMIT 1) AS current_trial WHERE id = ? "
             "AND (SELECT COUNT(*) FROM play_events WHERE trial_id = ?) < ?",
             [slot, event, clock(), str(token), number, number, MAX_EVENTS_PER_TRIAL],
         ).rowcount
@@ -94,11 +94,14 @@ def answer(catalog: StudyCatalog, *, token: str, trial_id, values: dict, clock: 
     first_play = check_listened(row, events, now, slots=("A", "B") if row["stimulus_b"] else ("A",))
     first = min(first_play, key=first_play.get)
     with store.transaction() as db:
+        # The participant's row is locked until the commit: a resubmission racing the first submission
+        # (another replica) waits, then sees it stored; and the last two answers cannot both miss the code.
+        db.execute(db.for_update("SELECT token FROM participants WHERE token = ?"), [token])
         if db.execute("SELECT 1 FROM answers WHERE trial_id = ? LIMIT 1", [row["id"]]).fetchone():
             return {"stored": False, "duplicate": True}
         head = (row["id"], token, p["study_id"], cfg["hash"])
         shown = (row["system_a"], row["system_b"], first, now, now - min(first_play.values()))
-        db.conn.executemany(
+        db.executemany(
             "INSERT INTO answers (trial_id, participant, study_id, study_hash, attribute, value, system_a, "
             "system_b, first_played, answered_at, decision_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*head, a, values[a], *shown) for a in cfg["attributes"]],
