@@ -44,3 +44,19 @@ def test_an_answer_retried_after_a_restart_is_acknowledged_and_stored_once(tmp_p
     rows = after.store.query("SELECT attribute, value FROM answers WHERE trial_id = ?", (trial,))
     assert sorted(r["attribute"] for r in rows) == sorted(attributes) and {r["value"] for r in rows} == {"A"}
     assert after.state(token=token)["answered"] == 1  # and the participant resumes at the next trial
+
+
+def test_replicas_on_postgresql_lose_nothing_when_one_is_killed_and_keep_the_assignment_balanced(capsys):
+    """``--replicas 2`` over a throwaway PostgreSQL server: one replica SIGKILLed midway for good, its
+    participants finish on the other; nothing lost or duplicated, no balanced slot given twice."""
+    args = parser().parse_args(
+        ["--mode", "burst", "--participants", "12", "--trials", "3", "--ramp-s", "0.5", "--bare",
+         "--replicas", "2", "--port", str(free_port())]
+    )  # fmt: skip
+    outcome, result = run(args)
+    assert report(args, outcome, result), capsys.readouterr().out
+    tally = outcome["tally"]
+    assert "killed_port" in outcome and tally.interrupted, "a replica should have been killed mid-study"
+    assert result.acknowledged == result.stored == 12 * 4 and result.ok
+    assert result.slots_reused == result.slots_skipped == 0 and result.spread <= 1
+    assert outcome["mid_study"] and outcome["mid_study"] <= tally.completed

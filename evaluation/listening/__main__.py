@@ -21,7 +21,7 @@ from models.errors import SongbridgeError
 def _store(args):
     from evaluation.listening.store import Store
 
-    return Store(root=args.data_dir)
+    return Store(root=args.data_dir, url=args.database_url)
 
 
 def cmd_init(args) -> None:
@@ -109,6 +109,12 @@ def cmd_backup(args) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m evaluation.listening", description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default=None, help="data directory (default: SONGBRIDGE_DATA_DIR or ./data)")
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql://… for a study on PostgreSQL (default: SONGBRIDGE_DATABASE_URL, else SQLite in "
+        "the data directory)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("init", help="validate a study file, import and loudness-match its stimuli")
     s.add_argument("study", help="the study YAML file")

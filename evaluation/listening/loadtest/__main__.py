@@ -1,8 +1,13 @@
-"""``python -m evaluation.listening.loadtest --mode paced|burst|mixed [--participants 200]``
+"""``python -m evaluation.listening.loadtest --mode paced|burst|mixed [--participants 200] [--replicas 3]``
 
 Prints answers per second, p50/p95/p99 answer latency, the outage of the SIGKILL and restart, and
 acknowledged vs stored answers read from the database. Exits 1 when an acknowledged answer was lost,
-altered or duplicated, or a participant could not finish. A benchmark, not a test: it takes both cores.
+altered or duplicated, a balanced slot was given twice, or a participant could not finish. A benchmark,
+not a test: it takes both cores.
+
+``--replicas N`` (N > 1) runs N app processes on consecutive ports over one PostgreSQL database (``--database-url``,
+else a throwaway server in a temporary folder, with fsync on); participants are spread over them, and the
+SIGKILL takes one replica for good: its participants move to the next one, as behind a load balancer.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from evaluation.listening.loadtest.participant import Tally, burst, paced, participant
 from evaluation.listening.loadtest.server import Server, make_study, serve
@@ -30,13 +38,19 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def drive(
-    args, *, server: Server, study: str, attributes: list[str], tally: Tally, conversions
+    args, *, servers: list[Server], study: str, attributes: list[str], tally: Tally, conversions
 ) -> dict:
     rng = random.Random(args.seed)
     listen = burst() if args.mode == "burst" else paced(rng)
     converting = conversions.running if conversions else (lambda: False)
     expected = args.participants * (args.trials + 2)  # practice + trials + about one catch trial
-    common = {"port": args.port, "study": study, "attributes": attributes, "tally": tally, "listen": listen}
+    common = {
+        "ports": [s.port for s in servers],
+        "study": study,
+        "attributes": attributes,
+        "tally": tally,
+        "listen": listen,
+    }
     tasks = [
         asyncio.create_task(
             participant(n, start_after=rng.uniform(0, args.ramp_s), converting=converting, **common)
@@ -51,25 +65,50 @@ async def drive(
             outage["acknowledged_before"] = len(tally.acknowledged)
             outage["mid_study"] = set(tally.tokens) - tally.completed
             killed = time.monotonic()
-            server.kill()
-            outage["restart_s"] = await asyncio.get_running_loop().run_in_executor(None, server.start)
-            outage["down_s"] = time.monotonic() - killed
+            servers[0].kill()
+            if len(servers) == 1:  # restarted; with replicas the others carry on without it
+                outage["restart_s"] = await asyncio.get_running_loop().run_in_executor(None, servers[0].start)
+                outage["down_s"] = time.monotonic() - killed
+            else:
+                outage["killed_port"] = servers[0].port
     await asyncio.gather(*tasks)
     return {"wall_s": time.monotonic() - started, **outage}
 
 
+@contextmanager
+def database(args) -> Iterator[str | None]:
+    """The replicas' PostgreSQL database: ``--database-url``, else a throwaway server (fsync on: the
+    numbers are a real database's); None (SQLite in the data folder) for one server without a URL."""
+    if args.database_url or args.replicas == 1:
+        yield args.database_url
+        return
+    from evaluation.listening.pgcluster import Cluster
+
+    folder = tempfile.mkdtemp(prefix="songbridge-load-pg-")
+    try:
+        with Cluster(folder, durable=True) as cluster:
+            yield cluster.create_database("load")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run(args) -> tuple[dict, object]:
-    """Build the study, start the server, drive the participants, stop, check the database."""
+    """Build the study, start the server(s), drive the participants, stop, check the database."""
     from evaluation.listening.study import DEFAULT_ATTRIBUTES
 
     attributes = list(DEFAULT_ATTRIBUTES)
-    with tempfile.TemporaryDirectory(prefix="songbridge-load-") as data:
-        study = make_study(data=data, trials=args.trials)
+    with tempfile.TemporaryDirectory(prefix="songbridge-load-") as data, database(args) as url:
+        study = make_study(data=data, trials=args.trials, database_url=url)
         db = os.path.join(data, "db")
-        server = Server(data=db, port=args.port, bare=args.bare, conversions=args.conversions)
+        servers = [
+            Server(
+                data=db, port=args.port + k, bare=args.bare, conversions=args.conversions, database_url=url
+            )
+            for k in range(args.replicas)
+        ]
         tally, conversions = Tally(), None
         try:
-            start_s = server.start()
+            start_s = max(server.start() for server in servers)
             if args.mode == "mixed":
                 from evaluation.listening.loadtest.conversions import Conversions
 
@@ -80,7 +119,7 @@ def run(args) -> tuple[dict, object]:
             timing = asyncio.run(
                 drive(
                     args,
-                    server=server,
+                    servers=servers,
                     study=study,
                     attributes=attributes,
                     tally=tally,
@@ -90,8 +129,9 @@ def run(args) -> tuple[dict, object]:
         finally:
             if conversions:
                 conversions.stop()
-            server.stop()
-        result = check(data=db, study=study, tally=tally, attributes=attributes)
+            for server in servers:
+                server.stop()
+        result = check(data=db, study=study, tally=tally, attributes=attributes, url=url)
     timing["start_s"] = start_s
     if conversions:
         timing["conversions"] = len(conversions.done)
@@ -105,6 +145,8 @@ def report(args, outcome: dict, result) -> bool:
     busy_s = outcome["wall_s"] - outcome.get("down_s", 0.0)
     lat = tally.latencies
     kind = "bare FastAPI routes" if args.bare else "the Gradio app with the listening routes"
+    if args.replicas > 1:
+        kind = f"{args.replicas} replicas of {kind} on one PostgreSQL"
     print(
         f"mode {args.mode}: {args.participants} participants × ({args.trials} trials + practice + catch), "
         f"0.5 s clips, server: {kind}, {os.cpu_count()} CPU cores shared with the load generator"
@@ -127,6 +169,15 @@ def report(args, outcome: dict, result) -> bool:
             f"median {outcome['conversion_median_s']:.1f} s; {outcome['conversion_errors']} attempts failed "
             "while the server was down (cut by the kill or refused before the restart)"
         )
+    if "killed_port" in outcome:
+        mid, waited = outcome["mid_study"], tally.waited_latencies
+        print(
+            f"SIGKILL of the replica on port {outcome['killed_port']} after {outcome['acknowledged_before']} "
+            f"acknowledged answers (not restarted); {len(tally.interrupted)} participants met it and moved to "
+            f"the next replica, {tally.retries} requests were sent again; {len(mid & tally.completed)} of the "
+            f"{len(mid)} mid-study participants finished; answers that met the dead replica first: "
+            f"n={len(waited)}, max {1000 * max(waited, default=0):.0f} ms"
+        )
     if "down_s" in outcome:
         mid = outcome["mid_study"]
         print(
@@ -139,7 +190,11 @@ def report(args, outcome: dict, result) -> bool:
         f"stored: {result.stored} trials, acknowledged: {result.acknowledged}; lost {result.lost}, "
         f"duplicated {result.duplicated}, incomplete {result.incomplete}, altered {result.altered}; "
         f"stored without acknowledgement {result.unacknowledged}; {tally.duplicates} retries answered "
-        f"'already stored'; integrity_check {result.integrity}"
+        f"'already stored'; integrity check {result.integrity}"
+    )
+    print(
+        f"assignment: {result.slots_reused} balanced slots given twice, {result.slots_skipped} skipped; "
+        f"each (item, pair) assigned within ±{result.spread} of the others"
     )
     refused = ", ".join(f"{k}×{v}" for k, v in sorted(tally.refused.items())) or "none"
     print(f"refusals: {refused} {tally.first_refusal[:160]}")
@@ -172,7 +227,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-kill", dest="kill", action="store_false", help="do not SIGKILL the server midway")
     p.add_argument("--bare", action="store_true", help="FastAPI with the routes only, without Gradio")
-    p.add_argument("--port", type=int, default=7871)
+    p.add_argument("--port", type=int, default=7871, help="the first server's port (replicas: the next ones)")
+    p.add_argument("--replicas", type=int, default=1, help="app processes over one PostgreSQL database")
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql://… (default with --replicas > 1: a throwaway server)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--serve", metavar="DATA", help=argparse.SUPPRESS)
     return p
@@ -183,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         serve(data=args.serve, port=args.port, bare=args.bare)
         return 0
+    if args.replicas < 1:
+        raise SystemExit("--replicas must be at least 1")
     if args.mode == "mixed" and args.bare:
         raise SystemExit("--mode mixed needs the Gradio app (conversions): drop --bare")
     outcome, result = run(args)

@@ -1,8 +1,9 @@
 """One simulated participant: the page's protocol over HTTP, with the retries a page would make.
 
-A request that meets a dead server is sent again once the server is back (the answer path is
-idempotent per trial: a repeated answer is acknowledged as a duplicate, never stored twice). An
-answer counts as acknowledged when the server said 200, stored or duplicate.
+A request that meets a dead server is sent again once the server is back, or at once to the next
+replica when there are several (as a load balancer sends a dead backend's requests elsewhere); the
+answer path is idempotent per trial: a repeated answer is acknowledged as a duplicate, never stored
+twice. An answer counts as acknowledged when the server said 200, stored or duplicate.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Tally:
 
     latencies: list[float] = field(default_factory=list)  # answer round trips, seconds
     busy_latencies: list[float] = field(default_factory=list)  # those that ran while a conversion ran
+    waited_latencies: list[float] = field(default_factory=list)  # answers that met the dead server first
     acknowledged: dict[int, dict[str, str]] = field(default_factory=dict)  # trial_id -> values
     tokens: dict[int, str] = field(default_factory=dict)  # participant number -> token
     duplicates: int = 0  # answers acknowledged as already stored (a retry after the crash)
@@ -45,15 +47,16 @@ def values_for(trial_id: int, attributes: list[str]) -> dict[str, str]:
 
 
 async def participant(
-    n: int, *, port: int, study: str, attributes: list[str], tally: Tally, listen: Callable[[], float],
+    n: int, *, ports: list[int], study: str, attributes: list[str], tally: Tally, listen: Callable[[], float],
     start_after: float, converting: Callable[[], bool], give_up_s: float = 180.0,
 ) -> None:  # fmt: skip
-    conn = Conn("127.0.0.1", port)
+    replica = n % len(ports)  # participants spread evenly over the replicas
+    conn = Conn("127.0.0.1", ports[replica])
 
     waited = False  # the last call met the dead server and waited for the restart
 
     async def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        nonlocal waited
+        nonlocal waited, conn, replica
         waited, down_since = False, None
         while True:
             try:
@@ -65,7 +68,12 @@ async def participant(
                 down_since = down_since or time.monotonic()
                 if time.monotonic() - down_since > give_up_s:
                     raise
-                await asyncio.sleep(0.5)
+                if len(ports) > 1:  # fail over to the next replica
+                    replica = (replica + 1) % len(ports)
+                    conn.close()
+                    conn = Conn("127.0.0.1", ports[replica])
+                # wait before trying the same server again (one server, or every replica tried)
+                await asyncio.sleep(0.5 if replica == n % len(ports) else 0.0)
                 continue
             tally.requests += 1
             if status == 429:  # rate-limited: wait as told, then send it again
@@ -113,6 +121,8 @@ async def participant(
                     tally.latencies.append(elapsed)
                     if busy and converting():
                         tally.busy_latencies.append(elapsed)
+                else:
+                    tally.waited_latencies.append(elapsed)
                 if status == 200:
                     tally.acknowledged[trial] = values
                     tally.duplicates += bool(result.get("duplicate"))

@@ -13,8 +13,9 @@ import urllib.request
 from evaluation.listening.loadtest.participant import CLIP_S
 
 
-def make_study(*, data: str, trials: int) -> str:
-    """A preference study of 0.5 s clips (5 systems × 12 items: 120 conditions) in ``data``; returns its id."""
+def make_study(*, data: str, trials: int, database_url: str | None = None) -> str:
+    """A preference study of 0.5 s clips (5 systems × 12 items: 120 conditions) in ``data`` (and in the
+    PostgreSQL database at ``database_url`` when given); returns its id."""
     from evaluation.listening.__main__ import main
     from evaluation.listening.synthetic import write_folder, write_study
 
@@ -24,7 +25,8 @@ def make_study(*, data: str, trials: int) -> str:
         path=os.path.join(data, "load.yaml"), folder=folder, study_id="load", systems=systems, items=items,
         trials=trials, catch_rate=0.1, participants={"per_address_per_hour": 100_000},  # all from 127.0.0.1
     )  # fmt: skip
-    if main(["--data-dir", os.path.join(data, "db"), "init", path]) != 0:
+    where = ["--database-url", database_url] if database_url else []
+    if main(["--data-dir", os.path.join(data, "db"), *where, "init", path]) != 0:
         raise SystemExit("could not build the load-test study")
     return "load"
 
@@ -60,9 +62,14 @@ def serve(*, data: str, port: int, bare: bool) -> None:
 class Server:
     """``python -m evaluation.listening.loadtest --serve DATA`` in a subprocess."""
 
-    def __init__(self, *, data: str, port: int, bare: bool, conversions: int) -> None:
+    def __init__(
+        self, *, data: str, port: int, bare: bool, conversions: int, database_url: str | None = None
+    ) -> None:
         self.data, self.port, self.bare = data, port, bare
         self.env = {**os.environ, "SONGBRIDGE_CONVERSIONS": str(conversions), "OMP_NUM_THREADS": "1"}
+        self.env.pop("SONGBRIDGE_DATABASE_URL", None)
+        if database_url:  # every replica on the one PostgreSQL database
+            self.env["SONGBRIDGE_DATABASE_URL"] = database_url
         self.process: subprocess.Popen | None = None
 
     def start(self, *, timeout: float = 180.0) -> float:

@@ -1,12 +1,14 @@
-"""Acknowledged vs stored, read from the SQLite file itself after the server has stopped."""
+"""Acknowledged vs stored, and the balance of the assignment, read from the database after the servers
+have stopped (SQLite's file, or the PostgreSQL database the replicas shared)."""
 
 from __future__ import annotations
 
-import sqlite3
+import json
+from collections import Counter
 from dataclasses import dataclass
 
 from evaluation.listening.loadtest.participant import Tally
-from evaluation.listening.store import DB_NAME
+from evaluation.listening.store import Store
 
 
 @dataclass(frozen=True)
@@ -21,27 +23,68 @@ class Check:
         int  # stored, but the acknowledgement died with the server (the retry then saw a duplicate)
     )
     integrity: str
+    slots_reused: int  # balanced slots (seq) given to more than one participant
+    slots_skipped: int  # slots below the highest one that nobody took
+    spread: int  # most minus fewest assignments of one (item, pair of systems): balanced means ≤ 1
 
     @property
     def ok(self) -> bool:
-        return self.lost == self.duplicated == self.incomplete == self.altered == 0 and self.integrity == "ok"
+        return (
+            self.lost == self.duplicated == self.incomplete == self.altered == 0
+            and self.integrity == "ok"
+            and self.slots_reused == self.slots_skipped == 0
+            and self.spread <= 1
+        )
 
 
-def check(*, data: str, study: str, tally: Tally, attributes: list[str]) -> Check:
-    conn = sqlite3.connect(f"file:{data}/{DB_NAME}?mode=ro", uri=True)
+def _integrity(store: Store) -> str:
+    """SQLite: PRAGMA integrity_check. PostgreSQL: amcheck over the answers' indexes (the unique one that
+    keeps an answer single among them), where the extension can be created; else what stopped it."""
+    if store.dialect == "sqlite":
+        return str(store.db.execute("PRAGMA integrity_check").fetchone()[0])
     try:
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        rows = conn.execute(
-            "SELECT trial_id, attribute, value FROM answers WHERE study_id = ?", (study,)
-        ).fetchall()
+        with store.transaction() as db:
+            db.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+            names = [
+                r[0]
+                for r in db.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'answers'").fetchall()
+            ]
+            for name in names:
+                db.execute("SELECT bt_index_check(?::regclass, true)", [name])
+    except Exception as error:
+        return f"not checked ({type(error).__name__}: {str(error).strip()[:80]})"
+    return "ok"
+
+
+def check(*, data: str, study: str, tally: Tally, attributes: list[str], url: str | None = None) -> Check:
+    store = Store(
+        root=data, url=url or ""
+    )  # "" : SQLite in ``data`` even when the environment names a server
+    try:
+        integrity = _integrity(store)
+        rows = store.query("SELECT trial_id, attribute, value FROM answers WHERE study_id = ?", (study,))
+        seqs = [
+            r["seq"]
+            for r in store.query(
+                "SELECT seq FROM participants WHERE study_id = ? AND seq IS NOT NULL", (study,)
+            )
+        ]
+        config = json.loads(store.query("SELECT config FROM studies WHERE id = ?", (study,))[0]["config"])
+        tests = store.query(
+            "SELECT item, system_a, system_b FROM trials WHERE study_id = ? AND kind = 'test'", (study,)
+        )
     finally:
-        conn.close()
+        store.close()
     stored: dict[int, dict[str, str]] = {}
     duplicated = 0
-    for trial, attribute, value in rows:
-        duplicated += attribute in stored.setdefault(trial, {})
-        stored[trial][attribute] = value
+    for row in rows:
+        duplicated += row["attribute"] in stored.setdefault(row["trial_id"], {})
+        stored[row["trial_id"]][row["attribute"]] = row["value"]
     acknowledged = tally.acknowledged
+    systems = config["systems"]
+    pairs = [(a, b) for i, a in enumerate(systems) for b in systems[i + 1 :]]
+    cells = Counter({(item, *sorted(pair)): 0 for item in config["items"] for pair in pairs})
+    cells.update((t["item"], *sorted((t["system_a"], t["system_b"]))) for t in tests)
     return Check(
         acknowledged=len(acknowledged),
         stored=len(stored),
@@ -50,5 +93,8 @@ def check(*, data: str, study: str, tally: Tally, attributes: list[str]) -> Chec
         incomplete=sum(set(values) != set(attributes) for values in stored.values()),
         altered=sum(trial in stored and stored[trial] != values for trial, values in acknowledged.items()),
         unacknowledged=sum(trial not in acknowledged for trial in stored),
-        integrity=str(integrity),
+        integrity=integrity,
+        slots_reused=len(seqs) - len(set(seqs)),
+        slots_skipped=(max(seqs) + 1 - len(set(seqs))) if seqs else 0,
+        spread=(max(cells.values()) - min(cells.values())) if cells else 0,
     )
