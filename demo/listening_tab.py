@@ -44,6 +44,8 @@ CSS = """
 @media (max-width: 480px) {
   .sb-study fieldset { padding: .3rem .4rem .5rem; }
   .sb-study label.sb-choice { padding: 0 .4rem; margin-right: 0; gap: .3rem; } }
+.sb-table { border-collapse: collapse; margin: .6rem 0; } .sb-table td, .sb-table th { padding: .25rem .6rem;
+  border-bottom: 1px solid #c5c9d0; text-align: left; } .sb-reveal { font-size: 1.1rem; }
 .sb-progress { width: 100%; } .sb-error { color: #b00020; } .sb-code { font-size: 2rem; font-weight: 600; }
 """
 

@@ -19,7 +19,8 @@ ADMIN = "walk-admin-token-7f3a"
 
 # Every route, by what it is. "page": public page or metadata (fetched, scanned for secrets);
 # "file": serves files (attacked with paths); "event": runs Gradio events (admin events attacked);
-# "stream": long-lived streams of one session; "dev": refuses outside Gradio's dev/vibe modes.
+# "stream": long-lived streams of one session; "dev": refuses outside Gradio's dev/vibe modes;
+# "board": an arena's public results (404 for every other study).
 ROUTES = {
     "/listening/api/session": "participant", "/listening/api/state": "participant",
     "/listening/api/consent": "participant", "/listening/api/event": "participant",
@@ -27,6 +28,7 @@ ROUTES = {
     "/listening/api/headphones": "participant", "/listening/api/headphones/{trial}": "file",
     "/listening/api/admin/studies": "admin", "/listening/api/admin/{study}/progress": "admin",
     "/listening/api/admin/{study}/export": "admin", "/listening/api/admin/{study}/status": "admin",
+    "/listening/api/arena/{study}/leaderboard": "board",
     "/": "page", "/config": "page", "/config/": "page", "/openapi.json": "page", "/favicon.ico": "page",
     "/theme.css": "page", "/robots.txt": "page", "/manifest.json": "page", "/pwa_icon": "page",
     "/pwa_icon/{size}": "file", "/login": "page", "/login/": "page", "/logout": "page",
@@ -141,6 +143,18 @@ def test_public_pages_and_metadata_hold_no_token_result_or_system_name(site):
         http.get("/gradio_api/runs").status_code == 404
     )  # no run history keeping inputs (and the admin token)
     assert http.get("/monitoring/guess").status_code == 403
+
+
+def test_a_blind_studys_results_are_no_board(site):
+    """The leaderboard route serves an arena's board only: a preference study's results (or anything the
+    study name can be bent into) answer 404 and name no system."""
+    for path, kind in ROUTES.items():
+        if kind != "board":
+            continue
+        for study in ("demo", "nope", "..%2fdemo", "demo%00", "DEMO"):
+            response = site["http"].get(path.replace("{study}", study))
+            assert response.status_code == 404, (path, study)
+            assert_no_secret(site, response.text, path)
 
 
 def test_dev_routes_refuse(site):

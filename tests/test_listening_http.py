@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import os
 import signal
 import subprocess
@@ -259,6 +260,19 @@ def test_a_huge_or_infinite_trial_id_is_a_422_not_a_500(server):
             body = f'{{"token": "{token}", "trial_id": {raw}, "slot": "A", "event": "play", "values": {{}}}}'
             response = client.post(path, content=body, headers={"Content-Type": "application/json"})
             assert response.status_code == 422, (path, raw, response.text)
+
+
+def test_a_nul_byte_in_a_name_is_an_unknown_name_and_in_an_answer_is_kept(server):
+    """PostgreSQL's text cannot hold NUL: a token or study name with %00 failed the statement there (a 503
+    that blamed the storage); it is an unknown name, as on SQLite, and a NUL typed into a question is kept."""
+    client, _, service = server
+    assert client.get("/listening/api/state", params={"token": "abc\x00"}).status_code == 403
+    assert client.post("/listening/api/session", json={"study": "demo\x00"}).status_code == 404
+    token = start(client)
+    profile = {q: "a\x00b" for q in service.config(study_id="demo")["questions"]}
+    assert client.post("/listening/api/consent", json={"token": token, "profile": profile}).status_code == 200
+    stored = service.store.query("SELECT profile FROM participants WHERE token = ?", (token,))[0]["profile"]
+    assert all(v.startswith("a") and v.endswith("b") and len(v) == 3 for v in json.loads(stored).values())
 
 
 def test_the_routes_do_their_store_work_off_the_event_loop():

@@ -30,7 +30,7 @@ def test_a_good_study_gets_defaults_and_a_stable_hash(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"type": "ab"}, "type: 'ab' is not 'preference' or 'mos'"),
+        ({"type": "ab"}, "type: 'ab' is not 'preference', 'mos' or 'arena'"),
         ({"trials_per_listener": "ten"}, "trials_per_listener: must be a positive whole number"),
         ({"trials_per_listener": 7}, "trials_per_listener: 7 is more than the 6"),
         ({"catch_rate": 0.9}, "catch_rate: 0.9 is outside"),

@@ -57,6 +57,7 @@
         did not pass. You cannot continue this study; nothing you did is counted against you.</p>`;
       return;
     }
+    if (!state.next && s.type === "arena") return arenaDone(state);
     if (!state.next) {
       root.innerHTML = `<h3>Thank you!</h3><p>All ${state.total} trials are done. Your completion code is</p>
         <p class="sb-code">${esc(state.code)}</p>`;
@@ -133,18 +134,44 @@
     return box;
   }
 
+  // An arena: after its votes the visitor sees the board and may vote on more pairs (a new session)
+  async function arenaDone(state) {
+    root.innerHTML = `<h3>Thank you for ${state.answered} votes!</h3><div class="sb-board">Loading the leaderboard…</div>
+      <button class="sb-more">Vote on more pairs</button><p class="sb-error"></p>`;
+    root.querySelector(".sb-more").onclick = () => {
+      window.localStorage.removeItem(key); token = null; params.delete("p"); load();
+    };
+    try { root.querySelector(".sb-board").innerHTML = boardHtml(await call(`/arena/${encodeURIComponent(study)}/leaderboard`)); }
+    catch (e) { root.querySelector(".sb-board").textContent = e.message; }
+  }
+
+  function boardHtml(board) {
+    const num = (x) => (x === null || x === undefined ? "–" : Number(x).toFixed(2));
+    const rows = board.systems.map((r) => `<tr><td>${r.ranked ? r.rank : "–"}</td><td>${esc(r.system)}</td>
+      <td>${r.ranked ? num(r.score) : `needs ${board.min_votes - r.votes} more votes`}</td>
+      <td>${r.ranked && r.ci_low !== null ? `${num(r.ci_low)} … ${num(r.ci_high)}` : "–"}</td>
+      <td>${r.votes}</td><td>${r.wins}</td><td>${r.ties}</td><td>${r.both_bad}</td></tr>`).join("");
+    const gates = board.gates.map((g) => `${esc(g.gate)}: ${g.listeners}`).join(" · ");
+    return `<table class="sb-table"><tr><th>rank</th><th>system</th><th>Bradley–Terry score</th><th>95 % interval</th>
+      <th>decisive votes</th><th>wins</th><th>ties</th><th>both bad</th></tr>${rows}</table>
+      <p>${board.decisive_votes} decisive votes from ${board.listeners} listeners kept by screening; a system is ranked
+      from ${board.min_votes} decisive votes. ${esc(board.note)}</p><p>Screening: ${gates}</p>`;
+  }
+
   function trial(s, state) {
     const t = state.next;
     const mos = s.type === "mos";
+    const arena = s.type === "arena";
     const heard = new Set();
     const needed = mos ? 1 : 2;
-    const choices = mos ? ["1", "2", "3", "4", "5"] : ["A", "tie", "B"];
-    const title = t.practice ? "Familiarization trial (for practice)" : `Trial ${state.answered} of ${state.total - 1}`;
+    const choices = mos ? ["1", "2", "3", "4", "5"] : arena ? ["A", "tie", "B", "both_bad"] : ["A", "tie", "B"];
+    const label = (c) => ({ tie: "no difference", both_bad: "both are bad" })[c] || c;
+    const title = t.practice ? "Familiarization trial (for practice)" : `${arena ? "Pair" : "Trial"} ${state.answered} of ${state.total - 1}`;
     root.innerHTML = `<h3>${esc(title)}</h3><progress class="sb-progress" max="${state.total}" value="${state.answered}"></progress>
       <div class="sb-context"></div><div class="sb-clips"></div>
       <p class="sb-hint">Play ${mos ? "the clip" : "both clips"} to the end, then answer every question.</p>
       <div class="sb-questions">${Object.entries(s.attributes).map(([name, q]) => `<fieldset><legend>${esc(q)}</legend>
-        ${choices.map((c) => `<label class="sb-choice"><input type="radio" name="${esc(name)}" value="${c}"> ${c === "tie" ? "no difference" : c}</label>`).join(" ")}
+        ${choices.map((c) => `<label class="sb-choice"><input type="radio" name="${esc(name)}" value="${c}"> ${label(c)}</label>`).join(" ")}
         </fieldset>`).join("")}</div><button class="sb-submit" disabled>Next</button><p class="sb-error"></p>`;
     const context = root.querySelector(".sb-context");
     if (t.source) context.append(player("source recording", null, t.source, t.trial_id));
@@ -162,8 +189,17 @@
       const values = {};
       Object.keys(s.attributes).forEach((n) => { values[n] = root.querySelector(`input[name="${CSS.escape(n)}"]:checked`).value; });
       submit.disabled = true;
-      try { await call("/answer", { token, trial_id: t.trial_id, values }); load(); }
-      catch (e) { root.querySelector(".sb-error").textContent = e.message; submit.disabled = false; }
+      try {
+        const result = await call("/answer", { token, trial_id: t.trial_id, values });
+        if (!result.revealed) return load();
+        // an arena names the systems once the vote is stored, then moves on when the visitor is ready
+        playing.splice(0).forEach((audio) => audio.pause());
+        const same = result.revealed.A === result.revealed.B;
+        root.querySelector(".sb-questions").innerHTML = `<p class="sb-reveal">${same
+          ? `Both clips came from <b>${esc(result.revealed.A)}</b> (a check that the two sides are heard fairly).`
+          : `A was <b>${esc(result.revealed.A)}</b>, B was <b>${esc(result.revealed.B)}</b>.`}</p>`;
+        submit.textContent = "Next pair"; submit.disabled = false; submit.onclick = () => load();
+      } catch (e) { root.querySelector(".sb-error").textContent = e.message; submit.disabled = false; }
     };
   }
 

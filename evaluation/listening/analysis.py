@@ -31,6 +31,8 @@ import pandas as pd
 from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
+from evaluation.listening.study import PAIRWISE
+
 BT_MIN_LISTENERS = 4  # below this a listener bootstrap has too few distinct resamples to give an interval
 
 
@@ -483,7 +485,7 @@ def analyze(
     for label, subset in (("all", answers), ("kept", answers[~answers["participant"].isin(dropped)])):
         tables: dict[str, pd.DataFrame] = {}
         if len(subset):
-            if study_type == "preference":
+            if study_type in PAIRWISE:
                 tables["preference"] = preference_table(answers=subset)
                 tables["bradley_terry"] = bradley_terry(answers=subset, resamples=resamples)
                 tables["position_bias"] = position_bias(answers=subset)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from evaluation.listening.common import ListeningError
 from evaluation.listening.store import Store
-from evaluation.listening.study import DEFAULT_PARTICIPANTS, Study
+from evaluation.listening.study import DEFAULT_PARTICIPANTS, PAIRWISE, Study
 
 
 def rules(cfg: dict) -> dict:
@@ -33,12 +33,12 @@ class StudyCatalog:
             "systems": list(study.systems), "items": sorted({r["item"] for r in stimuli}),
             "trials": study.trials_per_listener, "catch_rate": study.catch_rate, "seed": study.seed,
             "screening": study.screening, "participants": study.participants, "consent": study.consent,
-            "questions": study.questions,
+            "questions": study.questions, "arena": study.arena,
             "hash": study.hash,
         }  # fmt: skip
         n_systems = len(study.systems)
         cells = len(config["items"]) * (
-            n_systems * (n_systems - 1) // 2 if study.type == "preference" else n_systems
+            n_systems * (n_systems - 1) // 2 if study.type in PAIRWISE else n_systems
         )
         if study.trials_per_listener > cells:
             raise ListeningError(

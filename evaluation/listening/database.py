@@ -48,6 +48,14 @@ def _pyformat(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+def _postgres_params(params):
+    """PostgreSQL's text cannot hold NUL, and a request's token or study name may carry one (``%00``):
+    it becomes U+FFFD, so such a name finds nothing (as on SQLite) instead of failing the statement."""
+    if isinstance(params, dict):
+        return {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in params.items()}
+    return [v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params]
+
+
 class Handle:
     """One connection's statements inside a transaction, for either database."""
 
@@ -58,13 +66,13 @@ class Handle:
     def execute(self, sql: str, params=()):
         """The cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
         if self.dialect == "postgresql":
-            return self.conn.execute(_pyformat(sql), params)
+            return self.conn.execute(_pyformat(sql), _postgres_params(params))
         return self._execute(sql, params)
 
     def executemany(self, sql: str, rows) -> None:
         if self.dialect == "postgresql":
             with self.conn.cursor() as cursor:
-                cursor.executemany(_pyformat(sql), rows)
+                cursor.executemany(_pyformat(sql), [_postgres_params(row) for row in rows])
         else:
             self.conn.executemany(sql, rows)
 

@@ -166,6 +166,9 @@ def build_router(
         _limited(answers, str(body.get("token", "")), "answers")
         return service.headphone_answers(token=str(body.get("token", "")), given=body.get("answers"))
 
+    def leaderboard(request: Request, body):
+        return service.leaderboard(study_id=request.path_params["study"])
+
     def admin_studies(request: Request, body):
         service.check_admin(given=request.headers.get("x-admin-token"))
         return service.studies().to_dict(orient="records")
@@ -204,6 +207,7 @@ def build_router(
         ("/stimulus/{trial_id}/{slot}", stimulus, ["GET"]),
         ("/headphones/{trial}", headphone_clip, ["GET"]),
         ("/headphones", headphone_answers, ["POST"]),
+        ("/arena/{study}/leaderboard", leaderboard, ["GET"]),
         ("/admin/studies", admin_studies, ["GET"]),
         ("/admin/{study}/progress", admin_progress, ["GET"]),
         ("/admin/{study}/export", admin_export, ["GET"]),

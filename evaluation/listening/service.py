@@ -7,6 +7,7 @@ the CLI reach the store; the work is done in the modules beside it:
 - sessions.py: consent (which stores the trial plan) and a participant's state
 - trials.py: play reports, answers and the listening check, the current trial's clips
 - headphone_gate.py: the headphone check before the trials (the check itself: headphones.py)
+- arena.py: an arena's live leaderboard
 - admin.py: the admin token check and the admin's readers
 - common.py: ListeningError, the API prefix, trial ids, finding a participant by token
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from evaluation.listening import admin, admission, headphone_gate, sessions, trials
+from evaluation.listening import admin, admission, arena, headphone_gate, sessions, trials
 from evaluation.listening.catalog import StudyCatalog, rules
 from evaluation.listening.common import API, ListeningError
 from evaluation.listening.store import Store
@@ -35,6 +36,7 @@ class ListeningService:
         self.clock = clock
         self._studies = StudyCatalog(store)
         self._key: bytes | None = None
+        self._boards = arena.Boards(lambda study_id: arena.board(self._studies, study_id))
 
     def _secret(self) -> bytes:
         """The database's secret key (read once): it keys the address hashes and the headphone layouts."""
@@ -113,6 +115,13 @@ class ListeningService:
     def stimulus_path(self, *, token: str, trial_id, slot: str) -> str:
         """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials."""
         return trials.stimulus_path(self._studies, token=token, trial_id=trial_id, slot=slot)
+
+    def leaderboard(self, *, study_id: str) -> dict:
+        """An arena's live leaderboard (arena.py), at most FRESH_S seconds old; 404 for other studies."""
+        self._studies.config(study_id)  # 404 for an unknown study, before any cached board
+        if self.config(study_id=study_id)["type"] != "arena":
+            raise ListeningError("This study has no public leaderboard.", 404)
+        return self._boards.get(study_id)
 
     # -- the headphone check (headphone_gate.py, headphones.py) --------------------------------------
     def headphone_clip(self, *, token: str, trial) -> bytes:

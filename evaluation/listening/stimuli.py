@@ -21,7 +21,7 @@ import time
 import numpy as np
 import soundfile
 
-from evaluation.listening.study import Study, StudyError
+from evaluation.listening.study import PAIRWISE, Study, StudyError
 from models.errors import SongbridgeError
 from models.features import AudioLimits, load_audio
 
@@ -147,7 +147,7 @@ def import_stimuli(*, study: Study, out_dir: str) -> list[dict]:
         if study.type == "mos":
             first = clips[("output", study.systems[0])]
             clips[("anchor", "_anchor")] = degrade(samples=first, sr=sr, seed=study.seed)
-        if study.type == "preference":  # a catch trial plays an output against its twin
+        if study.type in PAIRWISE:  # a catch trial plays an output against its twin
             clips.update({("twin", system): clips[("output", system)] for system in study.systems})
         _pad_compared(clips)
         for kind, system in secrets.SystemRandom().sample(list(clips), len(clips)):  # in no telling order

@@ -14,7 +14,9 @@ from typing import Any
 
 from models.errors import SongbridgeError
 
-TYPES = ("preference", "mos")
+TYPES = ("preference", "mos", "arena")
+#: the types whose trials compare two clips (an arena is an open, public preference study)
+PAIRWISE = ("preference", "arena")
 DEFAULT_ATTRIBUTES = {
     "intelligibility": "In which clip are the lyrics easier to understand?",
     "naturalness": "Which clip sounds more natural?",
@@ -22,6 +24,13 @@ DEFAULT_ATTRIBUTES = {
     "speaker": "Which clip sounds more like the speaker of the source recording?",
 }
 MOS_QUESTION = "How natural does this clip sound? (1 = bad … 5 = excellent)"
+ARENA_QUESTION = "Which clip sounds better?"
+ARENA_CONSENT = (
+    "Listen to two anonymous conversions of the same input and vote for the better one; the systems' names "
+    "are shown after your vote. Votes are stored anonymously and used for research and the public leaderboard."
+)
+#: an arena's own settings: a system enters the leaderboard's ranking once it has this many decisive votes
+DEFAULT_ARENA = {"min_votes": 20}
 DEFAULT_QUESTIONS = {
     "headphones": "What are you listening with? (headphones / earbuds / loudspeakers)",
     "native_language": "What is your native language?",
@@ -49,6 +58,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KNOWN_KEYS = {
     "id", "title", "type", "attributes", "systems", "items", "stimuli", "trials_per_listener",
     "catch_rate", "screening", "consent", "questions", "seed", "sample_rate", "loudness_lufs", "participants",
+    "arena",
 }  # fmt: skip
 
 
@@ -79,6 +89,7 @@ class Study:
     catch_rate: float
     screening: dict[str, Any]
     participants: dict[str, Any]
+    arena: dict[str, Any]  # the arena's settings (DEFAULT_ARENA); empty for the other types
     consent: str
     questions: dict[str, str]
     seed: int
@@ -163,9 +174,9 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
     if study_id is not None and not _ID.fullmatch(study_id):
         errors.append(f"id: {study_id!r} must be 1–64 lowercase letters, digits, - or _")
     title = want("title", str, what="text")
-    kind = want("type", str, what="'preference' or 'mos'")
+    kind = want("type", str, what="'preference', 'mos' or 'arena'")
     if kind is not None and kind not in TYPES:
-        errors.append(f"type: {kind!r} is not 'preference' or 'mos'")
+        errors.append(f"type: {kind!r} is not 'preference', 'mos' or 'arena'")
     attributes = _attributes(data.get("attributes"), kind, errors)
     systems = _names(want("systems", list, what="a list of system names"), "systems", errors)
     items = _names(want("items", list, [], what="a list of item names"), "items", errors)
@@ -176,8 +187,10 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
             errors.append(
                 f"stimuli.generate.converters: no converter given for system(s) {', '.join(missing)}"
             )
-    if kind == "preference" and systems is not None and len(systems) < 2:
-        errors.append("systems: a preference study compares at least two systems")
+    if kind in PAIRWISE and systems is not None and len(systems) < 2:
+        errors.append(
+            f"systems: a{'n' if kind == 'arena' else ''} {kind} study compares at least two systems"
+        )
     elif systems is not None and not systems:
         errors.append("systems: name at least one system")
     trials = want("trials_per_listener", int, 12, "a positive whole number")
@@ -191,8 +204,10 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
         errors.append(f"screening.{key}: unknown rule (known: {', '.join(DEFAULT_SCREENING)})")
     _screening(screening or {}, errors)
     participants = _participants(want("participants", dict, {}, "a mapping"), errors)
-    consent = want("consent", str, DEFAULT_CONSENT, "text")
-    questions = _questions(data.get("questions"), errors)
+    consent = want("consent", str, ARENA_CONSENT if kind == "arena" else DEFAULT_CONSENT, "text")
+    # an arena is for any visitor: no questions unless the file asks them
+    questions = _questions(data.get("questions", {} if kind == "arena" else None), errors)
+    arena = _arena(data.get("arena"), kind, errors)
     seed = want("seed", int, 0, "a whole number of 0 or more")
     if seed is not None and seed < 0:
         errors.append(f"seed: {seed} is negative; use a whole number of 0 or more")
@@ -203,13 +218,11 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
     if lufs is not None and not -40 <= lufs <= -10:
         errors.append(f"loudness_lufs: {lufs} is outside −40…−10 LUFS")
     if items and systems and trials and kind in TYPES:
-        cells = len(items) * (
-            len(systems) * (len(systems) - 1) // 2 if kind == "preference" else len(systems)
-        )
+        cells = len(items) * (len(systems) * (len(systems) - 1) // 2 if kind in PAIRWISE else len(systems))
         if trials > cells:
             errors.append(
                 f"trials_per_listener: {trials} is more than the {cells} item × system "
-                f"{'pair' if kind == 'preference' else ''} conditions; a listener would hear one twice"
+                f"{'pair' if kind in PAIRWISE else ''} conditions; a listener would hear one twice"
             )
     if errors:
         raise StudyError("The study file has problems — " + "; ".join(errors) + ".")
@@ -222,11 +235,14 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
     }  # fmt: skip
     if "participants" in data:  # only when given: the hashes of older study files stay as they were
         normal["participants"] = participants
+    if arena:
+        normal["arena"] = arena
     digest = hashlib.sha256(json.dumps(normal, sort_keys=True).encode()).hexdigest()[:16]
     return Study(
         id=study_id, title=title, type=kind, attributes=attributes, systems=tuple(systems),
         items=tuple(items), folder=folder, generate=generate, trials_per_listener=trials,
-        catch_rate=float(catch), screening=normal["screening"], participants=participants, consent=consent,
+        catch_rate=float(catch), screening=normal["screening"], participants=participants, arena=arena,
+        consent=consent,
         questions=questions,
         seed=seed, sample_rate=sample_rate, loudness_lufs=float(lufs), hash=digest, source_text=source_text,
     )  # fmt: skip
@@ -291,6 +307,8 @@ def _participants(value: dict | None, errors: list[str]) -> dict[str, Any]:
 
 def _attributes(value: Any, kind: str | None, errors: list[str]) -> dict[str, str]:
     if value is None:
+        if kind == "arena":
+            return {"overall": ARENA_QUESTION}
         return {"naturalness": MOS_QUESTION} if kind == "mos" else dict(DEFAULT_ATTRIBUTES)
     if not isinstance(value, dict) or not value:
         errors.append("attributes: must be a mapping of attribute name to its question text")
@@ -304,6 +322,26 @@ def _attributes(value: Any, kind: str | None, errors: list[str]) -> dict[str, st
         else:
             out[name] = question.strip()
     return out
+
+
+def _arena(value: Any, kind: str | None, errors: list[str]) -> dict[str, Any]:
+    """``arena:`` settings (only for ``type: arena``): ``min_votes`` before a system is ranked."""
+    if kind != "arena":
+        if value is not None:
+            errors.append("arena: only a study of type 'arena' has arena settings")
+        return {}
+    if value is None:
+        return dict(DEFAULT_ARENA)
+    if not isinstance(value, dict):
+        errors.append("arena: must be a mapping (min_votes: 20)")
+        return {}
+    for key in sorted(set(value) - set(DEFAULT_ARENA), key=str):
+        errors.append(f"arena.{key}: unknown setting (known: {', '.join(DEFAULT_ARENA)})")
+    votes = value.get("min_votes", DEFAULT_ARENA["min_votes"])
+    if isinstance(votes, bool) or not isinstance(votes, int) or not 1 <= votes <= 100_000:
+        errors.append(f"arena.min_votes: {votes!r} is not a whole number of 1 or more")
+        return {}
+    return {"min_votes": votes}
 
 
 def _questions(value: Any, errors: list[str]) -> dict[str, str]:

@@ -20,6 +20,12 @@ STIMULUS_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 #: times; the cap keeps a script's flood of reports from growing the answer's check
 MAX_EVENTS_PER_TRIAL = 200
 SLOTS = {"a": "stimulus_a", "b": "stimulus_b", "source": "context_source", "melody": "context_melody"}
+#: the answers each study type takes; an arena's voter may also find both clips bad
+ANSWERS = {
+    "preference": {"A", "B", "tie"},
+    "arena": {"A", "B", "tie", "both_bad"},
+    "mos": {"1", "2", "3", "4", "5"},
+}
 
 
 def own_trial(store: Store, token: str, trial_id) -> dict:
@@ -73,7 +79,7 @@ def answer(catalog: StudyCatalog, *, token: str, trial_id, values: dict, clock: 
     cfg = catalog.config(p["study_id"])
     if not headphone_gate.cleared(headphone_gate.status(p, cfg)):
         raise ListeningError("Please do the headphone check first.", 409)
-    allowed = {"A", "B", "tie"} if cfg["type"] == "preference" else {"1", "2", "3", "4", "5"}
+    allowed = ANSWERS[cfg["type"]]
     values = {str(k): str(v) for k, v in (values or {}).items()}
     for attribute in cfg["attributes"]:
         if values.get(attribute) not in allowed:
@@ -93,12 +99,14 @@ def answer(catalog: StudyCatalog, *, token: str, trial_id, values: dict, clock: 
     )
     first_play = check_listened(row, events, now, slots=("A", "B") if row["stimulus_b"] else ("A",))
     first = min(first_play, key=first_play.get)
+    # An arena names the two systems once the vote is in (never before: the vote is blind).
+    revealed = {"revealed": {"A": row["system_a"], "B": row["system_b"]}} if cfg["type"] == "arena" else {}
     with store.transaction() as db:
         # The participant's row is locked until the commit: a resubmission racing the first submission
         # (another replica) waits, then sees it stored; and the last two answers cannot both miss the code.
         db.execute(db.for_update("SELECT token FROM participants WHERE token = ?"), [token])
         if db.execute("SELECT 1 FROM answers WHERE trial_id = ? LIMIT 1", [row["id"]]).fetchone():
-            return {"stored": False, "duplicate": True}
+            return {"stored": False, "duplicate": True, **revealed}
         head = (row["id"], token, p["study_id"], cfg["hash"])
         shown = (row["system_a"], row["system_b"], first, now, now - min(first_play.values()))
         db.executemany(
@@ -117,7 +125,7 @@ def answer(catalog: StudyCatalog, *, token: str, trial_id, values: dict, clock: 
             db.execute(
                 "UPDATE participants SET completed_at = ?, code = ? WHERE token = ?", [now, code, token]
             )
-    return {"stored": True, "duplicate": False, "left": left, "code": code}
+    return {"stored": True, "duplicate": False, "left": left, "code": code, **revealed}
 
 
 def check_listened(
