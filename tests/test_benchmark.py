@@ -265,7 +265,7 @@ def test_a_converter_row_can_carry_its_own_options_and_sing_the_true_singing_as_
 
 
 def test_checkpoint_option_scores_a_candidate_checkpoint_in_place_of_the_bundled_one(tmp_path):
-    from evaluation.benchmark.__main__ import with_checkpoints
+    from evaluation.benchmark.plan import with_checkpoints
     from models.registry import default_registry
 
     candidate = tmp_path / "candidate.pt"

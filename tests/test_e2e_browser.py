@@ -323,3 +323,50 @@ def test_the_admin_tab_links_confirms_and_summarises_while_the_queue_is_full(tmp
     assert text.index("Summary") < text.index("Preference") and "6 listeners took part" in text
     assert "Which system listeners preferred" in text and "Overall order" in text
     assert not [word for word in text.split() if "e-" in word and word[0].isdigit()], "no 1.94e-10 numbers"
+
+
+def test_an_arena_visitor_votes_blind_sees_the_names_after_each_vote_and_then_the_board(
+    tmp_path, monkeypatch, request
+):
+    from tests.listening_server import SYSTEMS
+
+    data = make_study(tmp_path, kind="arena", seconds=0.5, trials=2, catch_rate=0.0)
+    app = launch_app(monkeypatch, data, ADMIN)
+    url = app.local_url.rstrip("/")
+    revealed = []
+    try:
+        with chromium_page(request.node.name) as (page, shots):
+            page.goto(f"{url}/?study=demo", wait_until="load")
+            page.wait_for_selector(".sb-agree")
+            assert not page.locator(".sb-study input[type=text]").count()  # an arena asks no questions
+            page.check(".sb-agree")
+            page.click(".sb-start")
+            first_token = page.url.split("&p=")[1]
+            for pair, vote in enumerate(("A", "both_bad", "tie")):  # the familiarization pair and two votes
+                page.wait_for_selector(".sb-submit")
+                text = page.inner_text(".sb-study")
+                assert not any(s in text for s in SYSTEMS), "a system was named before the vote"
+                page.click(".sb-clips .sb-player:nth-child(1) button")
+                page.click(".sb-clips .sb-player:nth-child(2) button")
+                page.check(f"input[name=overall][value={vote}]")
+                page.wait_for_function("!document.querySelector('.sb-submit').disabled", timeout=10000)
+                shots(page, f"pair-{pair}-voted")
+                page.click(".sb-submit")
+                page.wait_for_selector(".sb-reveal")
+                revealed.append(page.inner_text(".sb-reveal"))
+                assert page.inner_text(".sb-submit") == "Next pair"
+                shots(page, f"pair-{pair}-revealed")
+                page.click(".sb-submit")
+            page.wait_for_selector(".sb-table")
+            board = page.inner_text(".sb-board")
+            shots(page, "leaderboard")
+            page.click(".sb-more")  # another round: a new session
+            page.wait_for_selector(".sb-agree")
+            assert page.url.split("&p=")[1] != first_token
+    finally:
+        app.close()
+    for text in revealed:
+        named = [s for s in SYSTEMS if s in text]
+        assert text.startswith("A was") and len(named) == 2, text
+    assert all(s in board for s in SYSTEMS) and "needs" in board  # two votes rank nobody (min 20)
+    assert "Screening:" in board

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import os
 import sys
 
+from evaluation import engine
 from evaluation.benchmark import items as item_sources
-from evaluation.benchmark import run, systems, table
+from evaluation.benchmark import plan, run, table
+from evaluation.engine import EngineError
 from models.errors import SongbridgeError
-from models.registry import Registry, default_registry
 
 EXAMPLES = """examples:
   python -m evaluation.benchmark --corpus data/corpus --split test --converters all --out results/bench
   python -m evaluation.benchmark --corpus data/corpus --converters world-s2s --set world-s2s.mode=dur --out r
   python -m evaluation.benchmark --real --converters all --out results/real
   python -m evaluation.benchmark --external outputs/ --out results/external
+  python -m evaluation.benchmark --corpus data/corpus --converters all --engine dask --workers 2 --out r
 """
 
 
@@ -82,113 +82,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, help="score only the first N items of each set")
     parser.add_argument("--out", required=True, help="folder for results.csv and table.md")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    engine.add_arguments(parser)  # the scored rows on Dask (every worker needs the corpus at the same path)
     args = parser.parse_args(argv)
     if not (args.corpus or args.real or args.external):
         parser.error("give --corpus DIR, --real and/or --external ROOT")
     return args
 
 
-def load_phone_recognizer(choice: str):
-    """The recognizer behind 'PER (ppg)', or None for 'none' (the column is then left out)."""
-    if choice == "none":
-        return None
-    from models.ppg.recognizer import DEFAULT_CHECKPOINT, PhoneRecognizer
-
-    return PhoneRecognizer.from_checkpoint(DEFAULT_CHECKPOINT if choice == "bundled" else choice)
-
-
-def with_checkpoints(registry: Registry, pairs: list[str]) -> Registry:
-    """``registry`` with each ``NAME=PATH`` converter's checkpoint replaced by the file at PATH; a
-    ``NAME@TAG=PATH`` adds a row ``NAME@TAG`` beside NAME instead (old and new checkpoints in one table)."""
-    replaced, added = {}, []
-    for pair in pairs:
-        name, sep, path = pair.partition("=")
-        if not sep or not name or not path:
-            raise ValueError(
-                f"--checkpoint {pair!r}: write NAME=PATH, e.g. parekh-mtl=runs/x/parekh-p-mtl.pt"
-            )
-        base, at, tag = name.strip().partition("@")
-        spec = registry.spec(base)
-        if spec.checkpoint is None:
-            raise ValueError(f"--checkpoint {pair!r}: {spec.name} takes no checkpoint")
-        if not os.path.isfile(path):
-            raise ValueError(f"--checkpoint {pair!r}: no file at {path}")
-        if at and not tag:
-            raise ValueError(f"--checkpoint {pair!r}: name the added row after the @, e.g. {base}@old=PATH")
-        changed = dataclasses.replace(spec, checkpoint=os.path.abspath(path))
-        if at:
-            added.append(dataclasses.replace(changed, name=f"{base}@{tag}"))
-        else:
-            replaced[spec.name] = changed
-    if not (replaced or added):
-        return registry
-    return Registry([replaced.get(name, registry.spec(name)) for name in registry.names()] + added)
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     try:
-        registry = with_checkpoints(default_registry(), args.checkpoint)
-    except (ValueError, SongbridgeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    scored = [n for task in systems.SCORED_TASKS for n in registry.names(task=task, available_only=True)]
-    if args.converters == "all":
-        names = scored
-    elif args.converters == "none":
-        names = []
-    else:
-        names = [n.strip() for n in args.converters.split(",") if n.strip()]
-    vocoder_names = (
-        [] if args.vocoders == "none" else [v.strip() for v in args.vocoders.split(",") if v.strip()]
-    )
-    try:
-        converters = systems.converter_systems(
-            registry, names, systems.parse_settings(args.set), melody_source=args.melody
-        )
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-
-    try:
-        phone_recognizer = load_phone_recognizer(args.ppg)
+        built = plan.build(args)
     except SongbridgeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-    rows, rtf, pools, problems = [], {}, [], []
-    if args.corpus:
-        corpus = item_sources.corpus_items(args.corpus, split=args.split, limit=args.limit)
-        references = [
-            s for task in systems.SCORED_TASKS for s in systems.reference_systems(task, vocoder_names)
-        ]
-        pools.append((f"corpus {args.split}", corpus, converters + references))
-    if args.real:
-        if not os.path.isfile(args.real):
-            print(
-                f"error: no real-voice manifest at {args.real} (it is committed with the real-voice set)",
-                file=sys.stderr,
-            )
-            return 2
-        real = item_sources.real_items(args.real, limit=args.limit)
-        floor = [
-            s
-            for task in systems.SCORED_TASKS
-            for s in systems.reference_systems(task, [])
-            if s.kind == "floor"
-        ]
-        pools.append(("real voices", real, converters + floor))
-    for set_name, items, rows_systems in pools:
+    rows, rtf, problems = [], {}, []
+    for index, (set_name, items, rows_systems) in enumerate(built.pools):
         if not items:
             print(f"note: {set_name} has no items", file=sys.stderr)
             continue
-        rows += run.run_set(
-            set_name=set_name,
-            items=items,
-            systems=rows_systems,
-            progress=not args.quiet,
-            phone_recognizer=phone_recognizer,
-        )
+        try:
+            rows += run.run_set(
+                set_name=set_name,
+                items=items,
+                systems=rows_systems,
+                progress=not args.quiet,
+                phone_recognizer=built.phone_recognizer,
+                engine=args.engine,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                recipe=(tuple(argv), index),
+            )
+        except EngineError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         for system in rows_systems:
             if system.name not in rtf and system.standard is not None and args.rtf_runs > 0:
                 if not args.quiet:
@@ -206,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             items=external[: args.limit],
             systems=names_found,
             progress=not args.quiet,
-            phone_recognizer=phone_recognizer,
+            phone_recognizer=built.phone_recognizer,
         )
 
     csv_path, md_path, text = table.write(rows, rtf, args.out, rtf_runs=args.rtf_runs, problems=problems)

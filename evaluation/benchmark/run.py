@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
@@ -10,6 +11,7 @@ from evaluation.benchmark.items import Item, _load
 from evaluation.benchmark.rtf import measure_rtf
 from evaluation.benchmark.scoring import METRICS, reference_of, score, source_of
 from evaluation.benchmark.systems import System
+from evaluation.engine import run_tasks
 from models.base import Task
 from models.errors import SongbridgeError
 from models.features import Audio
@@ -59,42 +61,82 @@ def standard_rtf(system: System, items: list[Item], runs: int) -> float:
     return math.nan
 
 
+def score_item(*, set_name: str, system: System, item: Item, phone_recognizer=None) -> dict | None:
+    """One row: ``system`` on ``item``, scored; a failing conversion is a row with its ``error``; None
+    when the system makes nothing for the item."""
+    start = time.perf_counter()
+    try:
+        output = system.produce(item)
+    except Exception as error:  # one failing item must not lose a long run: record why
+        row = _row(set_name, system.name, system.kind, system.task, item, None, math.nan)
+        row["error"] = str(error) if isinstance(error, SongbridgeError) else repr(error)
+        return row
+    seconds = time.perf_counter() - start
+    if output is None:
+        return None
+    row = _row(set_name, system.name, system.kind, system.task, item, output, seconds)
+    if system.kind != "converter":
+        row["rtf_item"] = math.nan  # reference rows are not systems being timed
+    given = item.reference_melody() if system.melody_source == "reference" else None
+    row.update(
+        score(
+            task=system.task, output=output, item=item, phone_recognizer=phone_recognizer, given_melody=given
+        )
+    )
+    return row
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_plan(argv: tuple[str, ...]):
+    """A Dask worker's sets, systems and recognizer: built once per worker process from the command line."""
+    from evaluation.benchmark.__main__ import parse_args
+    from evaluation.benchmark.plan import build
+
+    return build(parse_args(list(argv)))
+
+
+def score_task(argv: tuple[str, ...], set_index: int, system_index: int, item_index: int) -> dict | None:
+    """:func:`score_item` on a worker, the system and item named by their places in the run's plan."""
+    built = _worker_plan(argv)
+    set_name, items, systems = built.pools[set_index]
+    return score_item(
+        set_name=set_name, system=systems[system_index], item=items[item_index],
+        phone_recognizer=built.phone_recognizer,
+    )  # fmt: skip
+
+
 def run_set(
-    *, set_name: str, items: list[Item], systems: list[System], progress: bool = True, phone_recognizer=None
-) -> list[dict]:
-    """Every system over every item it applies to; a failing conversion is a row with its ``error``."""
+    *, set_name: str, items: list[Item], systems: list[System], progress: bool = True, phone_recognizer=None,
+    engine: str = "local", workers: int = 2, scheduler: str | None = None, recipe: tuple | None = None,
+) -> list[dict]:  # fmt: skip
+    """Every system over every item it applies to, in that order. ``engine="dask"`` scores on a Dask
+    cluster: ``recipe`` is (the command line, this set's place in the plan), from which each worker
+    builds the same systems and items."""
+    pairs = [(s, system, i, item) for s, system in enumerate(systems) for i, item in enumerate(items)]
+    if engine == "local":
+        tasks = [(set_name, system, item) for _, system, _, item in pairs]
+        fn = lambda set_name, system, item: score_item(  # noqa: E731
+            set_name=set_name, system=system, item=item, phone_recognizer=phone_recognizer
+        )
+    else:
+        if recipe is None:
+            raise ValueError("run_set on an engine needs the run's recipe (command line, set index)")
+        argv, set_index = recipe
+        tasks = [(argv, set_index, s, i) for s, _, i, _ in pairs]
+        fn = score_task
     rows = []
-    with _bar(len(items) * len(systems), set_name, progress) as bar:
-        for system in systems:
-            for item in items:
+    with _bar(len(pairs), set_name, progress) as bar:
+        results = run_tasks(fn, tasks, engine=engine, workers=workers, scheduler=scheduler)
+        try:
+            for (_, system, _, item), row in zip(pairs, results, strict=True):
                 bar.set_postfix_str(f"{system.name[:28]} · {item.id}")
-                start = time.perf_counter()
-                try:
-                    output = system.produce(item)
-                except Exception as error:  # one failing item must not lose a long run: record why
-                    row = _row(set_name, system.name, system.kind, system.task, item, None, math.nan)
-                    row["error"] = str(error) if isinstance(error, SongbridgeError) else repr(error)
-                    bar.write(f"{system.name} failed on {item.id}: {row['error']}", file=sys.stderr)
-                    rows.append(row)
-                    bar.update()
-                    continue
-                seconds = time.perf_counter() - start
-                if output is not None:
-                    row = _row(set_name, system.name, system.kind, system.task, item, output, seconds)
-                    if system.kind != "converter":
-                        row["rtf_item"] = math.nan  # reference rows are not systems being timed
-                    given = item.reference_melody() if system.melody_source == "reference" else None
-                    row.update(
-                        score(
-                            task=system.task,
-                            output=output,
-                            item=item,
-                            phone_recognizer=phone_recognizer,
-                            given_melody=given,
-                        )
-                    )
+                if row is not None:
+                    if row["error"]:
+                        bar.write(f"{system.name} failed on {item.id}: {row['error']}", file=sys.stderr)
                     rows.append(row)
                 bar.update()
+        finally:
+            results.close()
     return rows
 
 

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 
+from evaluation import engine
 from evaluation.listening.database import STORAGE_ERRORS
 from models.errors import SongbridgeError
 
@@ -34,7 +35,10 @@ def cmd_init(args) -> None:
         from evaluation.listening.generate import generate
         from models.registry import default_registry
 
-        generate(study=study, registry=default_registry())
+        generate(
+            study=study, registry=default_registry(), engine=args.engine, workers=args.workers,
+            scheduler=args.scheduler,
+        )  # fmt: skip
         study = dataclasses.replace(study, folder=study.generate.output)
     store = _store(args)
     # Clips are made in a staging folder and moved in only for a study that registers: a refused
@@ -119,6 +123,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("init", help="validate a study file, import and loudness-match its stimuli")
     s.add_argument("study", help="the study YAML file")
     s.add_argument("--replace", action="store_true", help="import again a study that has no answers yet")
+    engine.add_arguments(s)  # where a generate: block's conversions run
     s.set_defaults(func=cmd_init)
     s = sub.add_parser("status", help="studies and their progress")
     s.add_argument("study", nargs="?", help="also show progress per condition of this study")
