@@ -26,8 +26,9 @@ def create_app():
     from models.registry import default_registry
 
     storage = StorageLimits.from_env()
+    registry = default_registry()
     services = DemoServices(
-        registry=default_registry(),
+        registry=registry,
         output_dir=tempfile.mkdtemp(prefix="songbridge-out-"),
         limits=AudioLimits(max_seconds=float(os.environ.get("SONGBRIDGE_MAX_SECONDS", "60"))),
         conversion_concurrency=int(
@@ -35,7 +36,9 @@ def create_app():
         ),
         max_upload_mb=storage.max_upload_mb,
     )
-    listening = ListeningService(store=Store())  # SONGBRIDGE_DATA_DIR, SONGBRIDGE_JOURNAL_MODE
+    # SONGBRIDGE_DATA_DIR, SONGBRIDGE_JOURNAL_MODE, SONGBRIDGE_DATABASE_URL; an arena's visitor recordings
+    # are converted with the demo's own (already loaded) converters
+    listening = ListeningService(store=Store(), registry=lambda: registry)
     app = build_app(services, listening=listening)
     # The listening routes (answers, play events, clips) are mounted beside Gradio at launch, off its queue.
     app.listening_routes = build_router(service=listening).routes

@@ -28,7 +28,7 @@ ROUTES = {
     "/listening/api/headphones": "participant", "/listening/api/headphones/{trial}": "file",
     "/listening/api/admin/studies": "admin", "/listening/api/admin/{study}/progress": "admin",
     "/listening/api/admin/{study}/export": "admin", "/listening/api/admin/{study}/status": "admin",
-    "/listening/api/arena/{study}/leaderboard": "board",
+    "/listening/api/arena/{study}/leaderboard": "board", "/listening/api/arena/upload": "participant",
     "/": "page", "/config": "page", "/config/": "page", "/openapi.json": "page", "/favicon.ico": "page",
     "/theme.css": "page", "/robots.txt": "page", "/manifest.json": "page", "/pwa_icon": "page",
     "/pwa_icon/{size}": "file", "/login": "page", "/login/": "page", "/logout": "page",
@@ -224,6 +224,10 @@ def test_participant_routes_never_show_another_participant_a_result_or_a_system(
         response = http.post(path, json=body)
         assert response.status_code == 403, path
         assert_no_secret(site, response.text, path)
+    for token, status in (("forged", 403), (alice, 404)):  # an upload: nobody's, and not an arena's
+        response = http.post("/listening/api/arena/upload", params={"token": token}, content=b"RIFF....WAVE")
+        assert response.status_code == status, token
+        assert_no_secret(site, response.text.replace(alice, ""), "upload")
     for slot in ("a", "b", "source", "melody"):
         response = http.get(f"/listening/api/stimulus/{bob_trial}/{slot}", params={"token": alice})
         assert response.status_code == 404 and not response.content.startswith(b"RIFF")

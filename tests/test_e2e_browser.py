@@ -325,15 +325,42 @@ def test_the_admin_tab_links_confirms_and_summarises_while_the_queue_is_full(tmp
     assert not [word for word in text.split() if "e-" in word and word[0].isdigit()], "no 1.94e-10 numbers"
 
 
-def test_an_arena_visitor_votes_blind_sees_the_names_after_each_vote_and_then_the_board(
+def test_an_arena_visitor_votes_blind_sees_the_names_after_each_vote_then_the_board_and_their_own_voice(
     tmp_path, monkeypatch, request
 ):
-    from tests.listening_server import SYSTEMS
+    from evaluation.listening.__main__ import main
+    from evaluation.listening.synthetic import write_folder, write_study
+    from tests.conftest import SPEECH_EXAMPLE
 
-    data = make_study(tmp_path, kind="arena", seconds=0.5, trials=2, catch_rate=0.0)
+    systems = ["world-sts", "parekh-mse"]  # real converters: a visitor's recording is converted by both
+    folder = write_folder(root=str(tmp_path / "layout"), systems=systems, items=["i1", "i2"], seconds=0.5)
+    study = write_study(
+        path=str(tmp_path / "arena.yaml"), folder=folder, kind="arena", systems=systems, items=["i1", "i2"],
+        trials=2, catch_rate=0.0, participants={"per_address_per_hour": 1000}, arena={"uploads": True},
+    )  # fmt: skip
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "init", study]) == 0
     app = launch_app(monkeypatch, data, ADMIN)
     url = app.local_url.rstrip("/")
     revealed = []
+
+    def vote(page, pair: int, value: str) -> None:
+        page.wait_for_selector(".sb-submit")
+        text = page.inner_text(".sb-study")
+        assert not any(s in text for s in systems), "a system was named before the vote"
+        page.click(".sb-clips .sb-player:nth-child(1) button")
+        page.click(".sb-clips .sb-player:nth-child(2) button")
+        page.check(f"input[name=overall][value={value}]")
+        page.wait_for_function("!document.querySelector('.sb-submit').disabled", timeout=30000)
+        shots(page, f"pair-{pair}-voted")
+        page.click(".sb-submit")
+        page.wait_for_selector(".sb-reveal")
+        revealed.append(page.inner_text(".sb-reveal"))
+        assert page.inner_text(".sb-submit") == "Next pair"
+        shots(page, f"pair-{pair}-revealed")
+        page.click(".sb-submit")
+        page.wait_for_selector(".sb-reveal", state="detached")  # the next page, not this one's button
+
     try:
         with chromium_page(request.node.name) as (page, shots):
             page.goto(f"{url}/?study=demo", wait_until="load")
@@ -342,31 +369,23 @@ def test_an_arena_visitor_votes_blind_sees_the_names_after_each_vote_and_then_th
             page.check(".sb-agree")
             page.click(".sb-start")
             first_token = page.url.split("&p=")[1]
-            for pair, vote in enumerate(("A", "both_bad", "tie")):  # the familiarization pair and two votes
-                page.wait_for_selector(".sb-submit")
-                text = page.inner_text(".sb-study")
-                assert not any(s in text for s in SYSTEMS), "a system was named before the vote"
-                page.click(".sb-clips .sb-player:nth-child(1) button")
-                page.click(".sb-clips .sb-player:nth-child(2) button")
-                page.check(f"input[name=overall][value={vote}]")
-                page.wait_for_function("!document.querySelector('.sb-submit').disabled", timeout=10000)
-                shots(page, f"pair-{pair}-voted")
-                page.click(".sb-submit")
-                page.wait_for_selector(".sb-reveal")
-                revealed.append(page.inner_text(".sb-reveal"))
-                assert page.inner_text(".sb-submit") == "Next pair"
-                shots(page, f"pair-{pair}-revealed")
-                page.click(".sb-submit")
+            for pair, value in enumerate(("A", "both_bad", "tie")):  # the familiarization pair and two votes
+                vote(page, pair, value)
             page.wait_for_selector(".sb-table")
             board = page.inner_text(".sb-board")
             shots(page, "leaderboard")
+            page.set_input_files(".sb-file", SPEECH_EXAMPLE)  # the visitor's own voice
+            page.click(".sb-send")
+            page.wait_for_selector(".sb-clips", timeout=60000)  # converted by both systems, then shown
+            vote(page, 3, "B")  # the pair made of it, blind like the others
+            page.wait_for_selector(".sb-table")
             page.click(".sb-more")  # another round: a new session
             page.wait_for_selector(".sb-agree")
             assert page.url.split("&p=")[1] != first_token
     finally:
         app.close()
     for text in revealed:
-        named = [s for s in SYSTEMS if s in text]
+        named = [s for s in systems if s in text]
         assert text.startswith("A was") and len(named) == 2, text
-    assert all(s in board for s in SYSTEMS) and "needs" in board  # two votes rank nobody (min 20)
+    assert all(s in board for s in systems) and "needs" in board  # two votes rank nobody (min 20)
     assert "Screening:" in board

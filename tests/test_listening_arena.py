@@ -2,10 +2,14 @@
 and a live leaderboard that ranks systems once they have enough decisive votes, counts only the
 listeners screening keeps and says how many each gate removed; on SQLite and on PostgreSQL."""
 
+import io
 import json
 import random
+from dataclasses import dataclass
 
+import numpy as np
 import pytest
+import soundfile
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -15,6 +19,8 @@ from evaluation.listening.service import ListeningError, ListeningService
 from evaluation.listening.store import Store
 from evaluation.listening.study import StudyError, parse_study
 from evaluation.listening.synthetic import write_folder, write_study
+from models.base import Audio, ConversionResult, Task, option
+from models.registry import ConverterSpec, Registry
 from tests.listening_server import Clock
 
 SYSTEMS, ITEMS = ["good", "fair", "poor"], ["i1", "i2", "i3", "i4"]
@@ -22,10 +28,10 @@ SYSTEMS, ITEMS = ["good", "fair", "poor"], ["i1", "i2", "i3", "i4"]
 QUALITY = {"good": 3, "fair": 2, "poor": 1}
 
 
-def _arena(tmp_path, **extra) -> ListeningService:
-    folder = write_folder(root=str(tmp_path / "layout"), systems=SYSTEMS, items=ITEMS, seconds=0.3)
+def _arena(tmp_path, systems=SYSTEMS, **extra) -> ListeningService:
+    folder = write_folder(root=str(tmp_path / "layout"), systems=systems, items=ITEMS, seconds=0.3)
     study = write_study(
-        path=str(tmp_path / "arena.yaml"), folder=folder, study_id="arena", kind="arena", systems=SYSTEMS,
+        path=str(tmp_path / "arena.yaml"), folder=folder, study_id="arena", kind="arena", systems=systems,
         items=ITEMS, trials=6, catch_rate=0.0, participants={"per_address_per_hour": 1000}, **extra,
     )  # fmt: skip
     data = str(tmp_path / "data")
@@ -37,13 +43,15 @@ def _vote(service: ListeningService, token: str, choose) -> list[dict]:
     """Listen to every pair of the session and vote ``choose(system_a, system_b)``; the replies."""
     replies = []
     while (nxt := service.state(token=token)["next"]) is not None:
+        trial = service.store.query(
+            "SELECT t.system_a, t.system_b, MAX(s.duration) AS longest FROM trials t JOIN stimuli s "
+            "ON s.name IN (t.stimulus_a, t.stimulus_b) WHERE t.id = ? GROUP BY t.id, t.system_a, t.system_b",
+            (nxt["trial_id"],),
+        )[0]
         for event in ("play", "ended"):
             for slot in ("A", "B"):
                 service.event(token=token, trial_id=nxt["trial_id"], slot=slot, event=event)
-            service.clock.advance(0.5)
-        trial = service.store.query("SELECT system_a, system_b FROM trials WHERE id = ?", (nxt["trial_id"],))[
-            0
-        ]
+            service.clock.advance(trial["longest"] + 0.05)  # the clips' length passes between the reports
         value = choose(trial["system_a"], trial["system_b"])
         replies.append(
             {
@@ -64,9 +72,10 @@ def test_an_arena_study_file_has_its_own_defaults_and_checks(tmp_path):
     base = {"id": "a", "title": "t", "systems": ["x", "y"], "stimuli": {"folder": str(tmp_path)}}
     study = parse_study(data={**base, "type": "arena"}, base_dir=str(tmp_path))
     assert study.attributes == {"overall": "Which clip sounds better?"}
-    assert study.questions == {} and study.arena == {"min_votes": 20}
+    assert study.questions == {} and study.arena == {"min_votes": 20, "uploads": False}
     assert parse_study(data={**base, "type": "arena", "arena": {"min_votes": 5}}, base_dir=".").arena == {
-        "min_votes": 5
+        "min_votes": 5,
+        "uploads": False,
     }
     for bad, message in (
         ({"type": "preference", "arena": {"min_votes": 5}}, "only a study of type 'arena'"),
@@ -155,5 +164,137 @@ def test_the_example_arena_study_file_is_valid():
     from evaluation.listening.study import load_study
 
     study = load_study(path="examples/study/arena.yaml")
-    assert study.type == "arena" and len(study.systems) == 4 and study.arena == {"min_votes": 20}
+    assert (
+        study.type == "arena"
+        and len(study.systems) == 4
+        and study.arena == {"min_votes": 20, "uploads": True}
+    )
     assert study.generate is not None and set(study.generate.converters) == set(study.systems)
+
+
+# -- a visitor's own recording (arena.uploads) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GainOptions:
+    gain: float = option(1.0, "output gain", minimum=0.1, maximum=4.0)
+
+
+class Gain:
+    """A stand-in converter: the input at its own level per system, as long as the melody lasts."""
+
+    task = Task.SPEECH_TO_SINGING
+    needs_melody = True
+    Options = GainOptions
+
+    def __init__(self, level: float = 1.0) -> None:
+        self.level = level
+
+    def convert(self, audio, *, melody=None, options=None, progress=None):
+        samples = np.resize(audio.samples, int(melody.duration * audio.sr)) * self.level
+        return ConversionResult(
+            audio=Audio(samples.astype(np.float32), audio.sr), input_mel=None, output_mel=None
+        )
+
+
+#: an arena that takes recordings names converters of the app (init checks); here a stand-in plays each
+CONVERTERS = ["world-sts", "parekh-mse", "alignsts"]
+
+
+def gain_registry() -> Registry:
+    factory = "tests.test_listening_arena:Gain"
+    return Registry(
+        [ConverterSpec(name, Task.SPEECH_TO_SINGING, name, "test", factory) for name in CONVERTERS]
+    )
+
+
+def _upload_arena(tmp_path) -> ListeningService:
+    service = _arena(tmp_path, systems=CONVERTERS, arena={"uploads": True})
+    registry = gain_registry()
+    return ListeningService(store=service.store, clock=service.clock, registry=lambda: registry)
+
+
+def _speech(seconds: float = 2.0) -> bytes:
+    buffer = io.BytesIO()
+    t = np.arange(int(seconds * 16000)) / 16000
+    soundfile.write(
+        buffer, 0.2 * np.sin(2 * np.pi * 150 * t) * (1 + np.sin(2 * np.pi * 3 * t)), 16000, format="WAV"
+    )
+    return buffer.getvalue()
+
+
+def test_a_visitors_recording_becomes_one_more_blind_pair_after_their_round(tmp_path, database):
+    service = _upload_arena(tmp_path)
+    token = service.start(study_id="arena")
+    with pytest.raises(ListeningError, match="consent"):
+        service.upload(token=token, data=_speech())
+    service.consent(token=token, profile={})
+    assert service.state(token=token)["study"]["uploads"] is True
+    with pytest.raises(ListeningError, match="Vote on the pairs you have first") as refused:
+        service.upload(token=token, data=_speech())
+    assert refused.value.status == 409
+    _vote(service, token, lambda a, b: "A")
+    before = service.leaderboard(study_id="arena")
+    added = service.upload(token=token, data=_speech())
+    nxt = service.state(token=token)["next"]
+    assert nxt["trial_id"] == added["trial_id"] and nxt["source"] and nxt["melody"] and nxt["b"]
+    assert not any(system in json.dumps(nxt) for system in CONVERTERS)
+    reply = _vote(service, token, lambda a, b: "A")[0]
+    assert reply["stored"] and set(reply["revealed"].values()) <= set(CONVERTERS)
+    assert reply["revealed"]["A"] != reply["revealed"]["B"]
+    exported = service.answers(study_id="arena")
+    assert list(exported.loc[exported["kind"] == "upload", "value"]) == ["A"]
+    service._boards._boards.clear()
+    after = service.leaderboard(study_id="arena")
+    assert after["decisive_votes"] == before["decisive_votes"]  # the board counts the curated inputs only
+    clips = service.store.query("SELECT kind, duration FROM stimuli WHERE item LIKE 'upload-%'")
+    assert sorted(c["kind"] for c in clips) == ["melody", "output", "output", "source"]
+    outputs = [c["duration"] for c in clips if c["kind"] == "output"]
+    assert outputs[0] == outputs[1]  # the compared clips are one size
+
+
+def test_a_recording_that_cannot_be_used_is_refused_and_changes_nothing(tmp_path, database):
+    service = _upload_arena(tmp_path)
+    token = service.start(study_id="arena")
+    service.consent(token=token, profile={})
+    _vote(service, token, lambda a, b: "A")
+    trials = len(service.store.query("SELECT id FROM trials"))
+    for data, message in (
+        (b"", "empty"),
+        (b"not audio at all", "cannot be used"),
+        (_speech(0.5), "cannot be used"),
+    ):
+        with pytest.raises(ListeningError, match=message) as refused:
+            service.upload(token=token, data=data)
+        assert refused.value.status == 422
+    assert len(service.store.query("SELECT id FROM trials")) == trials
+    for _ in range(3):
+        service.upload(token=token, data=_speech())
+        _vote(service, token, lambda a, b: "tie")
+    with pytest.raises(ListeningError, match="3 recordings per round") as refused:
+        service.upload(token=token, data=_speech())
+    assert refused.value.status == 429
+
+
+def test_uploads_are_off_unless_the_arena_turns_them_on_and_the_route_bounds_the_body(tmp_path, database):
+    service = _arena(tmp_path)
+    token = service.start(study_id="arena")
+    service.consent(token=token, profile={})
+    with pytest.raises(ListeningError, match="does not take recordings"):
+        service.upload(token=token, data=_speech())
+    app = FastAPI()
+    app.include_router(build_router(service=service))
+    client = TestClient(app)
+    url = f"/listening/api/arena/upload?token={token}"
+    assert client.post(url, content=b"x" * 4_000_001).status_code == 413
+    assert client.post(url, content=_speech()).status_code == 404
+
+
+def test_an_arena_that_takes_recordings_must_name_converters(tmp_path, capsys):
+    folder = write_folder(root=str(tmp_path / "layout"), systems=SYSTEMS, items=ITEMS, seconds=0.3)
+    study = write_study(
+        path=str(tmp_path / "arena.yaml"), folder=folder, kind="arena", systems=SYSTEMS, items=ITEMS, trials=2,
+        arena={"uploads": True},
+    )  # fmt: skip
+    assert main(["--data-dir", str(tmp_path / "data"), "init", study]) == 1
+    assert "arena.uploads: the system(s) good, fair, poor are not converters" in capsys.readouterr().err

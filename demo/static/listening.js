@@ -136,11 +136,28 @@
 
   // An arena: after its votes the visitor sees the board and may vote on more pairs (a new session)
   async function arenaDone(state) {
+    const upload = state.study.uploads ? `<fieldset class="sb-upload"><legend>Hear two systems convert your own voice</legend>
+      <p>Record or choose 1–15 seconds of speech. Two of the systems convert it; you vote on them as before.</p>
+      <input type="file" accept="audio/*" capture class="sb-file"> <button class="sb-send" disabled>Convert my recording</button>
+      </fieldset>` : "";
     root.innerHTML = `<h3>Thank you for ${state.answered} votes!</h3><div class="sb-board">Loading the leaderboard…</div>
-      <button class="sb-more">Vote on more pairs</button><p class="sb-error"></p>`;
+      ${upload}<button class="sb-more">Vote on more pairs</button><p class="sb-error"></p>`;
     root.querySelector(".sb-more").onclick = () => {
       window.localStorage.removeItem(key); token = null; params.delete("p"); load();
     };
+    if (state.study.uploads) {
+      const file = root.querySelector(".sb-file"), send = root.querySelector(".sb-send");
+      file.onchange = () => { send.disabled = !file.files.length; };
+      send.onclick = async () => {
+        send.disabled = true; send.textContent = "Converting…";
+        const response = await fetch(`${API}/arena/upload?token=${encodeURIComponent(token)}`, { method: "POST", body: file.files[0] })
+          .catch(() => null);
+        const data = response ? await response.json().catch(() => ({})) : {};
+        if (response && response.ok) return load();  // the new pair is the next trial
+        root.querySelector(".sb-error").textContent = data.error || "The server did not answer; please retry.";
+        send.disabled = false; send.textContent = "Convert my recording";
+      };
+    }
     try { root.querySelector(".sb-board").innerHTML = boardHtml(await call(`/arena/${encodeURIComponent(study)}/leaderboard`)); }
     catch (e) { root.querySelector(".sb-board").textContent = e.message; }
   }

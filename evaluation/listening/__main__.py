@@ -28,9 +28,18 @@ def _store(args):
 def cmd_init(args) -> None:
     from evaluation.listening.service import ListeningService
     from evaluation.listening.stimuli import import_stimuli
-    from evaluation.listening.study import load_study
+    from evaluation.listening.study import StudyError, load_study
 
     study = load_study(path=args.study)
+    if study.arena.get("uploads"):  # a visitor's recording is converted by the systems themselves
+        from models.registry import default_registry
+
+        unknown = [s for s in study.systems if s not in default_registry().names()]
+        if unknown:
+            raise StudyError(
+                f"arena.uploads: the system(s) {', '.join(unknown)} are not converters of this app; a visitor's "
+                "recording is converted by the arena's systems (turn uploads off, or name converters)"
+            )
     if study.generate is not None:
         from evaluation.listening.generate import generate
         from models.registry import default_registry

@@ -33,7 +33,8 @@ class StudyCatalog:
             "systems": list(study.systems), "items": sorted({r["item"] for r in stimuli}),
             "trials": study.trials_per_listener, "catch_rate": study.catch_rate, "seed": study.seed,
             "screening": study.screening, "participants": study.participants, "consent": study.consent,
-            "questions": study.questions, "arena": study.arena,
+            "questions": study.questions, "arena": study.arena, "sample_rate": study.sample_rate,
+            "loudness_lufs": study.loudness_lufs,
             "hash": study.hash,
         }  # fmt: skip
         n_systems = len(study.systems)

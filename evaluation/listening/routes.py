@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from evaluation.listening import uploads
 from evaluation.listening.database import STORAGE_ERRORS
 from evaluation.listening.ratelimit import ANSWER_RATE, EVENT_RATE, Rate, RateLimiter, client_address
 from evaluation.listening.service import API, ListeningError, ListeningService
@@ -63,17 +64,25 @@ def _limited(limiter: RateLimiter, token: str, what: str) -> None:
 MAX_BODY_BYTES = 16_384
 
 
-async def _read(request: Request) -> dict | ListeningError:
-    """The JSON object of a POST, or the refusal to raise when a handler asks for it (see ``_json``)."""
-    too_large = ListeningError(f"The request body is over {MAX_BODY_BYTES // 1024} KB.", 413)
+async def _read_bytes(request: Request, limit: int) -> bytes | ListeningError:
+    """The body of a POST, or the refusal when it is over ``limit`` bytes (checked before it is read whole)."""
+    too_large = ListeningError(f"The request body is over {limit // 1024} KB.", 413)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         return too_large
     body = bytearray()
     async for chunk in request.stream():  # a chunked body has no length to check up front
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > limit:
             return too_large
+    return bytes(body)
+
+
+async def _read(request: Request) -> dict | ListeningError:
+    """The JSON object of a POST, or the refusal to raise when a handler asks for it (see ``_json``)."""
+    body = await _read_bytes(request, MAX_BODY_BYTES)
+    if isinstance(body, ListeningError):
+        return body
     try:
         data = json.loads(body)
     except ValueError:
@@ -97,10 +106,16 @@ def build_router(
     clock = getattr(service, "clock", time.monotonic)
     answers, events = RateLimiter(answer_rate, clock=clock), RateLimiter(event_rate, clock=clock)
 
-    def guarded(handler: Callable) -> Callable:
+    def guarded(handler: Callable, *, raw_limit: int | None = None) -> Callable:
+        """``handler(request, body)`` in the thread pool with refusals and storage failures as JSON; the
+        body is the POST's JSON object, or its bytes up to ``raw_limit`` (an upload)."""
+
         async def run(request: Request):
             try:
-                body = await _read(request) if request.method == "POST" else None
+                if raw_limit is not None:
+                    body = await _read_bytes(request, raw_limit)
+                else:
+                    body = await _read(request) if request.method == "POST" else None
                 result = await run_in_threadpool(handler, request, body)
             except ListeningError as error:
                 return _refusal(error)
@@ -169,6 +184,13 @@ def build_router(
     def leaderboard(request: Request, body):
         return service.leaderboard(study_id=request.path_params["study"])
 
+    def upload(request: Request, body):
+        if isinstance(body, ListeningError):
+            raise body
+        token = request.query_params.get("token", "")
+        _limited(answers, token, "recordings")
+        return service.upload(token=token, data=body)
+
     def admin_studies(request: Request, body):
         service.check_admin(given=request.headers.get("x-admin-token"))
         return service.studies().to_dict(orient="records")
@@ -214,4 +236,11 @@ def build_router(
         ("/admin/{study}/status", admin_status, ["POST"]),
     ):
         router.add_api_route(path, guarded(handler), methods=methods, include_in_schema=False)
+    # an arena visitor's recording: raw audio bytes, up to the upload limit (not JSON)
+    router.add_api_route(
+        "/arena/upload",
+        guarded(upload, raw_limit=uploads.MAX_BYTES),
+        methods=["POST"],
+        include_in_schema=False,
+    )
     return router

@@ -7,7 +7,7 @@ the CLI reach the store; the work is done in the modules beside it:
 - sessions.py: consent (which stores the trial plan) and a participant's state
 - trials.py: play reports, answers and the listening check, the current trial's clips
 - headphone_gate.py: the headphone check before the trials (the check itself: headphones.py)
-- arena.py: an arena's live leaderboard
+- arena.py: an arena's live leaderboard; uploads.py: an arena visitor's own recording as one more pair
 - admin.py: the admin token check and the admin's readers
 - common.py: ListeningError, the API prefix, trial ids, finding a participant by token
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from evaluation.listening import admin, admission, arena, headphone_gate, sessions, trials
+from evaluation.listening import admin, admission, arena, headphone_gate, sessions, trials, uploads
 from evaluation.listening.catalog import StudyCatalog, rules
 from evaluation.listening.common import API, ListeningError
 from evaluation.listening.store import Store
@@ -31,9 +31,12 @@ __all__ = ["API", "MAX_EVENTS_PER_TRIAL", "SLOTS", "STIMULUS_NAME", "ListeningEr
 
 
 class ListeningService:
-    def __init__(self, *, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, *, store: Store, clock: Callable[[], float] = time.time, registry: Callable | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
+        self._registry = registry  # the converters an arena's uploads use (default: the built-in ones)
         self._studies = StudyCatalog(store)
         self._key: bytes | None = None
         self._boards = arena.Boards(lambda study_id: arena.board(self._studies, study_id))
@@ -122,6 +125,18 @@ class ListeningService:
         if self.config(study_id=study_id)["type"] != "arena":
             raise ListeningError("This study has no public leaderboard.", 404)
         return self._boards.get(study_id)
+
+    def upload(self, *, token: str, data: bytes) -> dict:
+        """An arena visitor's own recording, converted by two systems into one more pair (uploads.py)."""
+        return uploads.add(self._studies, token=token, data=data, registry=self._converters)
+
+    def _converters(self):
+        if self._registry is None:
+            from models.registry import default_registry
+
+            registry = default_registry()  # built once: its converters stay loaded between uploads
+            self._registry = lambda: registry
+        return self._registry()
 
     # -- the headphone check (headphone_gate.py, headphones.py) --------------------------------------
     def headphone_clip(self, *, token: str, trial) -> bytes:

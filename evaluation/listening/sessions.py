@@ -116,7 +116,10 @@ def state(catalog: StudyCatalog, *, token: str) -> dict:
             "source": url("source"), "melody": url("melody"),
         }  # fmt: skip
     return {
-        "study": {k: cfg[k] for k in ("title", "type", "attributes", "questions", "consent")},
+        "study": {
+            **{k: cfg[k] for k in ("title", "type", "attributes", "questions", "consent")},
+            "uploads": bool(cfg.get("arena", {}).get("uploads")),  # an arena that takes visitors' recordings
+        },
         "consented": p["consent_at"] is not None, "total": len(trials),
         "answered": len(trials) - len(pending), "next": nxt, "code": p["code"],
         "completion_url": _completion_url(rules(cfg), p["code"]),

@@ -149,21 +149,33 @@ def import_stimuli(*, study: Study, out_dir: str) -> list[dict]:
             clips[("anchor", "_anchor")] = degrade(samples=first, sr=sr, seed=study.seed)
         if study.type in PAIRWISE:  # a catch trial plays an output against its twin
             clips.update({("twin", system): clips[("output", system)] for system in study.systems})
-        _pad_compared(clips)
-        for kind, system in secrets.SystemRandom().sample(list(clips), len(clips)):  # in no telling order
-            samples = clips[(kind, system)]
-            # The melody's reference tone stays soft: 6 LU under the voices it guides.
-            target = study.loudness_lufs - (6.0 if kind == "melody" else 0.0)
-            try:
-                matched, lufs = match_loudness(samples=samples, sr=sr, target_lufs=target)
-            except StudyError as error:
-                raise StudyError(f"{paths.get((kind, system), 'the MOS anchor')}: {error}") from None
-            rows.append(
-                _write_clip(
-                    matched, sr, out_dir, study=study.id, item=item, kind=kind, system=system, lufs=lufs
-                )
-            )
+        rows += write_item(
+            clips, sr=sr, out_dir=out_dir, study_id=study.id, item=item, loudness_lufs=study.loudness_lufs,
+            sources=paths,
+        )  # fmt: skip
     _blind_files(out_dir, rows)
+    return rows
+
+
+def write_item(
+    clips: dict[tuple[str, str], np.ndarray], *, sr: int, out_dir: str, study_id: str, item: str,
+    loudness_lufs: float, sources: dict | None = None,
+) -> list[dict]:  # fmt: skip
+    """One item's clips ((kind, system) → samples at ``sr``): the compared ones padded to one size, each
+    loudness-matched and written under a random name, in no telling order; their stimulus rows.
+    ``sources`` names a clip's file in an error."""
+    _pad_compared(clips)
+    rows = []
+    for kind, system in secrets.SystemRandom().sample(list(clips), len(clips)):
+        # The melody's reference tone stays soft: 6 LU under the voices it guides.
+        target = loudness_lufs - (6.0 if kind == "melody" else 0.0)
+        try:
+            matched, lufs = match_loudness(samples=clips[(kind, system)], sr=sr, target_lufs=target)
+        except StudyError as error:
+            raise StudyError(f"{(sources or {}).get((kind, system), f'the {kind} clip')}: {error}") from None
+        rows.append(
+            _write_clip(matched, sr, out_dir, study=study_id, item=item, kind=kind, system=system, lufs=lufs)
+        )
     return rows
 
 

@@ -29,8 +29,9 @@ ARENA_CONSENT = (
     "Listen to two anonymous conversions of the same input and vote for the better one; the systems' names "
     "are shown after your vote. Votes are stored anonymously and used for research and the public leaderboard."
 )
-#: an arena's own settings: a system enters the leaderboard's ranking once it has this many decisive votes
-DEFAULT_ARENA = {"min_votes": 20}
+#: an arena's own settings: a system enters the leaderboard's ranking once it has this many decisive votes;
+#: ``uploads``: a visitor may also vote on two systems' conversions of their own recording (uploads.py)
+DEFAULT_ARENA = {"min_votes": 20, "uploads": False}
 DEFAULT_QUESTIONS = {
     "headphones": "What are you listening with? (headphones / earbuds / loudspeakers)",
     "native_language": "What is your native language?",
@@ -325,7 +326,8 @@ def _attributes(value: Any, kind: str | None, errors: list[str]) -> dict[str, st
 
 
 def _arena(value: Any, kind: str | None, errors: list[str]) -> dict[str, Any]:
-    """``arena:`` settings (only for ``type: arena``): ``min_votes`` before a system is ranked."""
+    """``arena:`` settings (only for ``type: arena``): ``min_votes`` before a system is ranked, and
+    ``uploads`` (a visitor's own recording converted by two of the systems)."""
     if kind != "arena":
         if value is not None:
             errors.append("arena: only a study of type 'arena' has arena settings")
@@ -333,7 +335,7 @@ def _arena(value: Any, kind: str | None, errors: list[str]) -> dict[str, Any]:
     if value is None:
         return dict(DEFAULT_ARENA)
     if not isinstance(value, dict):
-        errors.append("arena: must be a mapping (min_votes: 20)")
+        errors.append("arena: must be a mapping (min_votes: 20, uploads: false)")
         return {}
     for key in sorted(set(value) - set(DEFAULT_ARENA), key=str):
         errors.append(f"arena.{key}: unknown setting (known: {', '.join(DEFAULT_ARENA)})")
@@ -341,7 +343,11 @@ def _arena(value: Any, kind: str | None, errors: list[str]) -> dict[str, Any]:
     if isinstance(votes, bool) or not isinstance(votes, int) or not 1 <= votes <= 100_000:
         errors.append(f"arena.min_votes: {votes!r} is not a whole number of 1 or more")
         return {}
-    return {"min_votes": votes}
+    uploads = value.get("uploads", DEFAULT_ARENA["uploads"])
+    if not isinstance(uploads, bool):
+        errors.append(f"arena.uploads: {uploads!r} is not true or false")
+        return {}
+    return {"min_votes": votes, "uploads": uploads}
 
 
 def _questions(value: Any, errors: list[str]) -> dict[str, str]:
