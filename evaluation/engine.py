@@ -3,7 +3,7 @@ after the other in this process, the default) or on a Dask cluster (``dask``): t
 ``--scheduler``/DASK_SCHEDULER_ADDRESS, else a cluster of ``workers`` local processes started for the run.
 Results come back in the order of the tasks, so a run on a cluster writes what the local run writes.
 
-Dask does the scheduling, retries and data movement; nothing here schedules. ``fn`` and its arguments
+Dask does the scheduling and the data movement; nothing here schedules. ``fn`` and its arguments
 travel to the workers by pickle: pass names and paths, and let the worker load its models (once per
 worker process: cache them there, see :func:`evaluation.benchmark.run.score_task`).
 """

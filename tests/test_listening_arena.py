@@ -181,17 +181,17 @@ class GainOptions:
 
 
 class Gain:
-    """A stand-in converter: the input at its own level per system, as long as the melody lasts."""
+    """A stand-in converter: the input at its own level, for its own share of the melody's length (the
+    two clips of a pair then differ in length, and must be padded to one size)."""
 
     task = Task.SPEECH_TO_SINGING
     needs_melody = True
     Options = GainOptions
 
-    def __init__(self, level: float = 1.0) -> None:
-        self.level = level
+    level, length = 1.0, 1.0
 
     def convert(self, audio, *, melody=None, options=None, progress=None):
-        samples = np.resize(audio.samples, int(melody.duration * audio.sr)) * self.level
+        samples = np.resize(audio.samples, int(melody.duration * audio.sr * self.length)) * self.level
         return ConversionResult(
             audio=Audio(samples.astype(np.float32), audio.sr), input_mel=None, output_mel=None
         )
@@ -201,10 +201,25 @@ class Gain:
 CONVERTERS = ["world-sts", "parekh-mse", "alignsts"]
 
 
+class LoudAndLong(Gain):
+    level, length = 1.5, 1.0
+
+
+class SoftAndShort(Gain):
+    level, length = 0.5, 0.6
+
+
+class Plain(Gain):
+    level, length = 1.0, 0.8
+
+
 def gain_registry() -> Registry:
-    factory = "tests.test_listening_arena:Gain"
+    factories = ("LoudAndLong", "SoftAndShort", "Plain")
     return Registry(
-        [ConverterSpec(name, Task.SPEECH_TO_SINGING, name, "test", factory) for name in CONVERTERS]
+        [
+            ConverterSpec(name, Task.SPEECH_TO_SINGING, name, "test", f"tests.test_listening_arena:{factory}")
+            for name, factory in zip(CONVERTERS, factories, strict=True)
+        ]
     )
 
 
@@ -250,7 +265,7 @@ def test_a_visitors_recording_becomes_one_more_blind_pair_after_their_round(tmp_
     clips = service.store.query("SELECT kind, duration FROM stimuli WHERE item LIKE 'upload-%'")
     assert sorted(c["kind"] for c in clips) == ["melody", "output", "output", "source"]
     outputs = [c["duration"] for c in clips if c["kind"] == "output"]
-    assert outputs[0] == outputs[1]  # the compared clips are one size
+    assert outputs[0] == outputs[1]  # the compared clips are one size (the converters' outputs were not)
 
 
 def test_a_recording_that_cannot_be_used_is_refused_and_changes_nothing(tmp_path, database):
@@ -286,8 +301,29 @@ def test_uploads_are_off_unless_the_arena_turns_them_on_and_the_route_bounds_the
     app.include_router(build_router(service=service))
     client = TestClient(app)
     url = f"/listening/api/arena/upload?token={token}"
-    assert client.post(url, content=b"x" * 4_000_001).status_code == 413
-    assert client.post(url, content=_speech()).status_code == 404
+    assert client.post(url, content=b"x" * 4_000_001).status_code == 404  # refused before it is read
+
+
+def test_a_recording_over_the_limit_is_refused_whether_its_length_is_declared_or_not(tmp_path, database):
+    service = _upload_arena(tmp_path)
+    app = FastAPI()
+    app.include_router(build_router(service=service))
+    client = TestClient(app)
+    token = service.start(study_id="arena")
+    service.consent(token=token, profile={})
+    _vote(service, token, lambda a, b: "A")
+
+    def chunks():  # no Content-Length: counted while read
+        for _ in range(5):
+            yield b"x" * 1_000_000
+
+    url = f"/listening/api/arena/upload?token={token}"
+    for body in (b"x" * 4_000_001, chunks()):
+        refused = client.post(url, content=body)
+        assert refused.status_code == 413, refused.text
+    assert client.post(url, content=_speech()).status_code == 200
+    again = client.post(url, content=_speech())  # its pair waits for the vote: refused before it is read
+    assert again.status_code == 409 and "Vote on the pairs" in again.json()["error"]
 
 
 def test_an_arena_that_takes_recordings_must_name_converters(tmp_path, capsys):

@@ -137,8 +137,9 @@
   // An arena: after its votes the visitor sees the board and may vote on more pairs (a new session)
   async function arenaDone(state) {
     const upload = state.study.uploads ? `<fieldset class="sb-upload"><legend>Hear two systems convert your own voice</legend>
-      <p>Record or choose 1–15 seconds of speech. Two of the systems convert it; you vote on them as before.</p>
-      <input type="file" accept="audio/*" capture class="sb-file"> <button class="sb-send" disabled>Convert my recording</button>
+      <p>Choose a recording of 1–15 seconds of your speech (WAV, FLAC, OGG or MP3). Two of the systems convert it;
+      you vote on them as before.</p>
+      <input type="file" accept=".wav,.flac,.ogg,.mp3,audio/wav,audio/flac,audio/ogg,audio/mpeg" class="sb-file"> <button class="sb-send" disabled>Convert my recording</button>
       </fieldset>` : "";
     root.innerHTML = `<h3>Thank you for ${state.answered} votes!</h3><div class="sb-board">Loading the leaderboard…</div>
       ${upload}<button class="sb-more">Vote on more pairs</button><p class="sb-error"></p>`;

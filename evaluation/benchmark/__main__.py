@@ -8,7 +8,6 @@ import sys
 from evaluation import engine
 from evaluation.benchmark import items as item_sources
 from evaluation.benchmark import plan, run, table
-from evaluation.engine import EngineError
 from models.errors import SongbridgeError
 
 EXAMPLES = """examples:
@@ -114,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 scheduler=args.scheduler,
                 recipe=(tuple(argv), index),
             )
-        except EngineError as error:
+        except SongbridgeError as error:  # the engine, or a worker that could not build the run's plan
             print(f"error: {error}", file=sys.stderr)
             return 2
         for system in rows_systems:

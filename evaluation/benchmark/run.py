@@ -11,7 +11,7 @@ from evaluation.benchmark.items import Item, _load
 from evaluation.benchmark.rtf import measure_rtf
 from evaluation.benchmark.scoring import METRICS, reference_of, score, source_of
 from evaluation.benchmark.systems import System
-from evaluation.engine import run_tasks
+from evaluation.engine import EngineError, run_tasks
 from models.base import Task
 from models.errors import SongbridgeError
 from models.features import Audio
@@ -130,6 +130,12 @@ def run_set(
         try:
             for (_, system, _, item), row in zip(pairs, results, strict=True):
                 bar.set_postfix_str(f"{system.name[:28]} · {item.id}")
+                if row is not None and (row["system"], row["item"]) != (system.name, item.id):
+                    # a worker whose plan differs from ours (other converters available, other files)
+                    raise EngineError(
+                        f"a worker scored {row['system']} on {row['item']} where {system.name} on {item.id} was "
+                        "asked: its converters or corpus differ from this machine's"
+                    )
                 if row is not None:
                     if row["error"]:
                         bar.write(f"{system.name} failed on {item.id}: {row['error']}", file=sys.stderr)

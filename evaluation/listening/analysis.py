@@ -237,7 +237,11 @@ def bradley_terry(*, answers: pd.DataFrame, resamples: int = 300, seed: int = 0)
             note = "no interval: some system never wins or never loses in the decisive votes"
         else:
             note = ""
-            boot = _bt_scores(mats[rng.integers(n, size=(resamples, n))].sum(axis=1))
+            # The same draws as indexing mats with them, summed as counts: memory resamples × n, not
+            # resamples × n × k × k (an arena's thousands of listeners would need gigabytes)
+            draws = rng.integers(n, size=(resamples, n))
+            counts = np.stack([np.bincount(d, minlength=n) for d in draws]).astype(float)
+            boot = _bt_scores(np.tensordot(counts, mats, axes=1))
             half = stats.t.ppf(0.975, n - 1) * boot.std(axis=0, ddof=1) * np.sqrt(n / (n - 1))
             low, high = score - half, score + half
             ci_rank = 1.0 + np.sum(low[None, :] > high[:, None], axis=1)
@@ -418,7 +422,12 @@ def screening(*, answers: pd.DataFrame, rules: dict) -> pd.DataFrame:
         catch_rows = group[group["kind"] == "catch"]
         failed_trials = set()
         for _, row in catch_rows.iterrows():
-            wrong = row["value"] != "tie" if row["expected"] == "tie" else _score(row["value"]) > 2
+            # identical clips: "no difference", or in an arena "both are bad", is right
+            wrong = (
+                row["value"] not in ("tie", "both_bad")
+                if row["expected"] == "tie"
+                else _score(row["value"]) > 2
+            )
             if wrong:
                 failed_trials.add(row["trial_id"])
         tests = group[group["kind"] == "test"]

@@ -21,7 +21,8 @@ from evaluation.listening.analysis import bradley_terry, gate_counts, screening
 from evaluation.listening.catalog import StudyCatalog
 from evaluation.listening.common import ListeningError
 
-#: seconds a computed board is served before it is computed again (the bootstrap costs ~0.1 s)
+#: seconds a computed board is served before it is computed again (0.1 s for a few hundred votes; the
+#: answers table and the screening grow with the votes)
 FRESH_S = 10.0
 
 
@@ -94,15 +95,19 @@ def board(catalog: StudyCatalog, study_id: str) -> dict:
 
 
 class Boards:
-    """Boards computed at most every FRESH_S seconds per study, per process (every replica its own)."""
+    """Boards computed at most every FRESH_S seconds per study, per process (every replica its own); the
+    readers of one study wait for one computation, those of another study do not wait for it."""
 
     def __init__(self, compute: Callable[[str], dict], clock: Callable[[], float] = time.monotonic) -> None:
         self.compute, self.clock = compute, clock
         self._boards: dict[str, tuple[float, dict]] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def get(self, study_id: str) -> dict:
-        with self._lock:
+        with self._guard:
+            lock = self._locks.setdefault(study_id, threading.Lock())
+        with lock:
             cached = self._boards.get(study_id)
             if cached is not None and self.clock() - cached[0] < FRESH_S:
                 return cached[1]

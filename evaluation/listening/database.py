@@ -21,7 +21,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import sqlite_utils
 
@@ -44,15 +44,14 @@ class StoreError(SongbridgeError, RuntimeError):
 
 @functools.lru_cache(maxsize=512)
 def _pyformat(sql: str) -> str:
-    """``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled)."""
+    """``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled). Every ``?`` is a placeholder: the
+    store's SQL has none in a string literal and uses no jsonb ``?`` operator."""
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-def _postgres_params(params):
+def _postgres_params(params) -> list:
     """PostgreSQL's text cannot hold NUL, and a request's token or study name may carry one (``%00``):
     it becomes U+FFFD, so such a name finds nothing (as on SQLite) instead of failing the statement."""
-    if isinstance(params, dict):
-        return {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in params.items()}
     return [v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params]
 
 
@@ -190,9 +189,6 @@ class SQLiteDatabase:
         with self.lock:
             return {c.name for c in self.db[table].columns}
 
-    def sql_type(self, kind: type) -> str:
-        return {str: "TEXT", int: "INTEGER", float: "FLOAT"}[kind]
-
     def schema_version(self) -> int:
         with self.lock:
             return int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -227,13 +223,16 @@ class SQLiteDatabase:
         self.db.conn.close()
 
 
-def safe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
+def safe_url(url: str, *, mask: str = ":***") -> str:
+    """The URL without its password (in the address or as ``?password=``), for messages and logs; ``mask``
+    stands in its place."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    return urlunsplit(parts._replace(netloc=netloc[0].split(":", 1)[0] + ":***@" + netloc[1]))
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith("password="))
+    parts = parts._replace(query=query)
+    if parts.password is not None:
+        user, host = parts.netloc.rsplit("@", 1)
+        parts = parts._replace(netloc=user.split(":", 1)[0] + mask + "@" + host)
+    return urlunsplit(parts)
 
 
 class PostgresDatabase:
@@ -290,9 +289,6 @@ class PostgresDatabase:
         )
         return {r["column_name"] for r in rows}
 
-    def sql_type(self, kind: type) -> str:
-        return schema.POSTGRES_TYPES[kind]
-
     def schema_version(self) -> int:
         if "meta" not in self.table_names():
             return 0
@@ -328,9 +324,16 @@ class PostgresDatabase:
                 f"back up {self.where} with your PostgreSQL tools."
             )
         os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
-        done = subprocess.run(
-            [tool, "--format=custom", "--file", dest, "--dbname", self.url], capture_output=True, text=True
+        # the password goes by the environment, not the command line (which `ps` shows every local user)
+        parts = urlsplit(self.url)
+        password = (
+            unquote(parts.password) if parts.password else parse_qs(parts.query).get("password", [None])[0]
         )
+        env = settings.child_environment(**({"PGPASSWORD": password} if password else {}))
+        done = subprocess.run(
+            [tool, "--format=custom", "--file", dest, "--dbname", safe_url(self.url, mask="")],
+            capture_output=True, text=True, env=env,
+        )  # fmt: skip
         if done.returncode != 0:
             raise StoreError(f"pg_dump of {self.where} failed: {done.stderr.strip()[:300]}")
         return dest

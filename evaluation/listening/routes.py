@@ -12,6 +12,7 @@ opened with ``check_same_thread=False`` and every use of it holds the store's lo
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -27,6 +28,7 @@ from evaluation.listening import uploads
 from evaluation.listening.database import STORAGE_ERRORS
 from evaluation.listening.ratelimit import ANSWER_RATE, EVENT_RATE, Rate, RateLimiter, client_address
 from evaluation.listening.service import API, ListeningError, ListeningService
+from evaluation.listening.stimuli import redithered
 
 
 class BlindFileResponse(FileResponse):
@@ -62,6 +64,9 @@ def _limited(limiter: RateLimiter, token: str, what: str) -> None:
 #: the largest request body the listening API reads: a consent with its profile or an answer is well under
 #: a kilobyte; a larger body is refused before it is read whole
 MAX_BODY_BYTES = 16_384
+#: recordings (up to uploads.MAX_BYTES each) read at once per process; more are refused, not queued
+MAX_UPLOADS_READ_AT_ONCE = 4
+BUSY_READING = "Many recordings are arriving; try again in a few seconds."
 
 
 async def _read_bytes(request: Request, limit: int) -> bytes | ListeningError:
@@ -106,14 +111,23 @@ def build_router(
     clock = getattr(service, "clock", time.monotonic)
     answers, events = RateLimiter(answer_rate, clock=clock), RateLimiter(event_rate, clock=clock)
 
-    def guarded(handler: Callable, *, raw_limit: int | None = None) -> Callable:
+    reading_uploads = asyncio.Semaphore(MAX_UPLOADS_READ_AT_ONCE)
+
+    def guarded(
+        handler: Callable, *, raw_limit: int | None = None, precheck: Callable | None = None
+    ) -> Callable:
         """``handler(request, body)`` in the thread pool with refusals and storage failures as JSON; the
-        body is the POST's JSON object, or its bytes up to ``raw_limit`` (an upload)."""
+        body is the POST's JSON object, or its bytes up to ``raw_limit`` (an upload: read only after
+        ``precheck(request)`` let it through, and only a few at once)."""
 
         async def run(request: Request):
             try:
                 if raw_limit is not None:
-                    body = await _read_bytes(request, raw_limit)
+                    await run_in_threadpool(precheck, request)
+                    if reading_uploads.locked():
+                        raise ListeningError(BUSY_READING, 429, retry_after=5)
+                    async with reading_uploads:
+                        body = await _read_bytes(request, raw_limit)
                 else:
                     body = await _read(request) if request.method == "POST" else None
                 result = await run_in_threadpool(handler, request, body)
@@ -162,10 +176,14 @@ def build_router(
         return service.answer(token=str(body.get("token", "")), trial_id=body.get("trial_id"), values=values)
 
     def stimulus(request: Request, body):
-        path = service.stimulus_path(
+        path, kind = service.stimulus_path(
             token=request.query_params.get("token", ""), trial_id=request.path_params["trial_id"],
             slot=request.path_params["slot"],
         )  # fmt: skip
+        if kind == "arena":
+            # An arena names the systems after each vote: the same file served again would let a voter
+            # (or a script hashing what it fetched) recognise a clip in a later pair. New dither each fetch.
+            return Response(redithered(path), media_type="audio/wav", headers={"Cache-Control": "no-store"})
         return BlindFileResponse(
             path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"}
         )
@@ -184,12 +202,17 @@ def build_router(
     def leaderboard(request: Request, body):
         return service.leaderboard(study_id=request.path_params["study"])
 
+    def may_upload(request: Request) -> None:
+        """Before the body is read: a known participant of an arena that takes recordings, who may add one
+        now, within the rate limit."""
+        token = request.query_params.get("token", "")
+        _limited(answers, token, "recordings")
+        service.check_upload(token=token)
+
     def upload(request: Request, body):
         if isinstance(body, ListeningError):
             raise body
-        token = request.query_params.get("token", "")
-        _limited(answers, token, "recordings")
-        return service.upload(token=token, data=body)
+        return service.upload(token=request.query_params.get("token", ""), data=body)
 
     def admin_studies(request: Request, body):
         service.check_admin(given=request.headers.get("x-admin-token"))
@@ -239,7 +262,7 @@ def build_router(
     # an arena visitor's recording: raw audio bytes, up to the upload limit (not JSON)
     router.add_api_route(
         "/arena/upload",
-        guarded(upload, raw_limit=uploads.MAX_BYTES),
+        guarded(upload, raw_limit=uploads.MAX_BYTES, precheck=may_upload),
         methods=["POST"],
         include_in_schema=False,
     )

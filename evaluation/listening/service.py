@@ -115,8 +115,9 @@ class ListeningService:
         """Store one trial's answers (every attribute) once; a repeat is acknowledged, not stored."""
         return trials.answer(self._studies, token=token, trial_id=trial_id, values=values, clock=self.clock)
 
-    def stimulus_path(self, *, token: str, trial_id, slot: str) -> str:
-        """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials."""
+    def stimulus_path(self, *, token: str, trial_id, slot: str) -> tuple[str, str]:
+        """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials, and the
+        study's type."""
         return trials.stimulus_path(self._studies, token=token, trial_id=trial_id, slot=slot)
 
     def leaderboard(self, *, study_id: str) -> dict:
@@ -125,6 +126,10 @@ class ListeningService:
         if self.config(study_id=study_id)["type"] != "arena":
             raise ListeningError("This study has no public leaderboard.", 404)
         return self._boards.get(study_id)
+
+    def check_upload(self, *, token: str) -> None:
+        """Raise unless this participant may add a recording now (before it is read: uploads.check)."""
+        uploads.check(self._studies, token)
 
     def upload(self, *, token: str, data: bytes) -> dict:
         """An arena visitor's own recording, converted by two systems into one more pair (uploads.py)."""

@@ -52,3 +52,8 @@ def database_pool() -> int:
         return max(1, int(os.environ.get("SONGBRIDGE_DATABASE_POOL", "8")))
     except ValueError:
         return 8
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """This process's environment with ``extra`` added, for a program the store runs (pg_dump)."""
+    return {**os.environ, **extra}

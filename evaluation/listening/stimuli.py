@@ -14,6 +14,7 @@ order and all stamped with one modification time, so no file time tells the orde
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 import time
@@ -208,6 +209,26 @@ def _write_clip(
         "name": name, "study_id": study, "item": item, "system": system or None, "kind": kind,
         "duration": len(samples) / sr, "lufs": lufs, "sha256": digest,
     }  # fmt: skip
+
+
+def redithered(path: str) -> bytes:
+    """A stored 16-bit clip with new inaudible dither (TPDF, ±1 LSB) added: the same sound in bytes that
+    no earlier fetch had, so comparing bytes or hashes cannot tell it was heard before. A script that
+    correlates waveforms still can; the per-address caps and screening bound what it can do with that."""
+    samples, sr = soundfile.read(path, dtype="int16", always_2d=False)
+    rng = np.random.default_rng()
+    noise = rng.integers(0, 2, len(samples), dtype=np.int32) - rng.integers(
+        0, 2, len(samples), dtype=np.int32
+    )
+    buffer = io.BytesIO()
+    soundfile.write(
+        buffer,
+        np.clip(samples.astype(np.int32) + noise, -32768, 32767).astype(np.int16),
+        sr,
+        format="WAV",
+        subtype="PCM_16",
+    )
+    return buffer.getvalue()
 
 
 def _blind_files(out_dir: str, rows: list[dict]) -> None:

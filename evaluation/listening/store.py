@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -43,6 +44,7 @@ class Store:
             self.database: SQLiteDatabase | PostgresDatabase = PostgresDatabase(url)
         else:
             self.database = SQLiteDatabase(os.path.join(self.root, DB_NAME), mode=mode)
+        self._in_transaction = threading.local()  # this thread is inside transaction() (query refuses)
         self.dialect = self.database.dialect
         self.where = self.database.where  # the file, or the URL without its password
         self.mode = self.database.mode
@@ -66,9 +68,15 @@ class Store:
         use the handle only, never :meth:`query`: on PostgreSQL that takes a second pooled connection while
         the transaction holds one, and a pool full of waiting transactions would wait forever."""
         with self.database.transaction() as handle:
-            yield handle
+            self._in_transaction.active = True
+            try:
+                yield handle
+            finally:
+                self._in_transaction.active = False
 
     def query(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        if getattr(self._in_transaction, "active", False):  # caught by every test, on both databases
+            raise RuntimeError("Store.query inside a transaction: use the transaction's handle (db.query)")
         return self.database.query(sql, params)
 
     def _schema(self) -> None:

@@ -29,6 +29,10 @@ ARENA_CONSENT = (
     "Listen to two anonymous conversions of the same input and vote for the better one; the systems' names "
     "are shown after your vote. Votes are stored anonymously and used for research and the public leaderboard."
 )
+ARENA_UPLOAD_CONSENT = (
+    "If you upload a recording of your voice, it is stored with its two conversions and your vote for this "
+    "study; the researchers delete it with the study's data."
+)
 #: an arena's own settings: a system enters the leaderboard's ranking once it has this many decisive votes;
 #: ``uploads``: a visitor may also vote on two systems' conversions of their own recording (uploads.py)
 DEFAULT_ARENA = {"min_votes": 20, "uploads": False}
@@ -209,6 +213,10 @@ def parse_study(*, data: Any, base_dir: str, source_text: str = "") -> Study:
     # an arena is for any visitor: no questions unless the file asks them
     questions = _questions(data.get("questions", {} if kind == "arena" else None), errors)
     arena = _arena(data.get("arena"), kind, errors)
+    if kind == "arena" and len(attributes) > 1:
+        errors.append("attributes: an arena asks one question (its board ranks the systems on it)")
+    if kind == "arena" and arena.get("uploads") and "consent" not in data:
+        consent += " " + ARENA_UPLOAD_CONSENT
     seed = want("seed", int, 0, "a whole number of 0 or more")
     if seed is not None and seed < 0:
         errors.append(f"seed: {seed} is negative; use a whole number of 0 or more")

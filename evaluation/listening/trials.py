@@ -120,11 +120,13 @@ def answer(catalog: StudyCatalog, *, token: str, trial_id, values: dict, clock: 
             [token],
         ).fetchone()[0]
         code = None
-        if left == 0:
-            code = secrets.token_hex(4).upper()
+        if left == 0:  # the first completion's code stays (an arena visitor's upload adds a trial after it)
             db.execute(
-                "UPDATE participants SET completed_at = ?, code = ? WHERE token = ?", [now, code, token]
+                "UPDATE participants SET completed_at = COALESCE(completed_at, ?), code = COALESCE(code, ?) "
+                "WHERE token = ?",
+                [now, secrets.token_hex(4).upper(), token],
             )
+            code = db.execute("SELECT code FROM participants WHERE token = ?", [token]).fetchone()[0]
     return {"stored": True, "duplicate": False, "left": left, "code": code, **revealed}
 
 
@@ -150,11 +152,13 @@ def check_listened(
     return first_play
 
 
-def stimulus_path(catalog: StudyCatalog, *, token: str, trial_id, slot: str) -> str:
-    """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials."""
+def stimulus_path(catalog: StudyCatalog, *, token: str, trial_id, slot: str) -> tuple[str, str]:
+    """The file of clip ``slot`` (a, b, source, melody) of one of this participant's own trials, and the
+    study's type."""
     store = catalog.store
     p = participant(store, token)
-    if not headphone_gate.cleared(headphone_gate.status(p, catalog.config(p["study_id"]))):
+    cfg = catalog.config(p["study_id"])
+    if not headphone_gate.cleared(headphone_gate.status(p, cfg)):
         raise ListeningError("No such clip.", 404)
     column = SLOTS.get(str(slot))
     try:
@@ -176,4 +180,4 @@ def stimulus_path(catalog: StudyCatalog, *, token: str, trial_id, slot: str) -> 
     path = os.path.join(store.stimuli_dir(rows[0]["study_id"]), rows[0]["name"])
     if not os.path.isfile(path):
         raise ListeningError("No such clip.", 404)
-    return path
+    return path, cfg["type"]

@@ -12,9 +12,11 @@ retry in a few seconds (429) instead of queueing behind it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import random
 import secrets
-import tempfile
 import threading
 from collections.abc import Callable
 
@@ -27,49 +29,54 @@ from evaluation.listening.study import StudyError
 from models.errors import SongbridgeError
 from models.features import AudioLimits, load_audio, to_rate
 
+logger = logging.getLogger(__name__)
 MAX_BYTES = 4_000_000  # 15 s of 44.1 kHz stereo WAV is 2.6 MB
 LIMITS = AudioLimits(min_seconds=1.0, max_seconds=15.0)
 MAX_PER_SESSION = 3
 _converting = threading.Semaphore(1)
 
 
-def _check(catalog: StudyCatalog, token: str) -> tuple[dict, dict]:
-    """The participant and their study's settings, if an upload is allowed now."""
+def check(catalog: StudyCatalog, token: str) -> tuple[dict, dict]:
+    """The participant and their study's settings, if they may add a recording now (asked again, under
+    the participant's lock, before the pair is stored)."""
     p = participant(catalog.store, token)
     cfg = catalog.config(p["study_id"])
     if cfg["type"] != "arena" or not cfg.get("arena", {}).get("uploads"):
         raise ListeningError("This study does not take recordings.", 404)
     if p["consent_at"] is None:
         raise ListeningError("Please give your consent first.", 409)
-    rows = catalog.store.query(
-        "SELECT t.kind, EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) AS done FROM trials t "
-        "WHERE t.participant = ?",
-        (token,),
-    )
-    if any(not r["done"] for r in rows):
-        raise ListeningError("Vote on the pairs you have first, then add your own recording.", 409)
-    if sum(r["kind"] == "upload" for r in rows) >= MAX_PER_SESSION:
-        raise ListeningError(f"{MAX_PER_SESSION} recordings per round; start another round for more.", 429)
+    _room(catalog.store.query(TRIALS_SQL, (token,)))
     return p, cfg
 
 
+TRIALS_SQL = (
+    "SELECT t.kind, CASE WHEN EXISTS(SELECT 1 FROM answers a WHERE a.trial_id = t.id) THEN 1 ELSE 0 END AS done "
+    "FROM trials t WHERE t.participant = ?"
+)
+
+
+def _room(trials: list[dict]) -> None:
+    """Refuse while a pair waits for its vote, or when the round's recordings are used up."""
+    if any(not r["done"] for r in trials):
+        raise ListeningError("Vote on the pairs you have first, then add your own recording.", 409)
+    if sum(r["kind"] == "upload" for r in trials) >= MAX_PER_SESSION:
+        raise ListeningError(f"{MAX_PER_SESSION} recordings per round; start another round for more.", 429)
+
+
 def _decode(data: bytes):
-    """The upload as audio (any format the converters read), or a 422 that says what is wrong."""
+    """The upload as audio, or a 422 that says what is wrong."""
     if not data:
         raise ListeningError("The recording is empty.", 422)
-    with tempfile.NamedTemporaryFile(suffix=".audio") as f:
-        f.write(data)
-        f.flush()
-        try:
-            return load_audio(f.name, limits=LIMITS)
-        except SongbridgeError as error:
-            raise ListeningError(f"This recording cannot be used: {error}", 422) from None
+    try:
+        return load_audio(data, limits=LIMITS)
+    except SongbridgeError as error:
+        raise ListeningError(f"This recording cannot be used: {error}", 422) from None
 
 
 def add(catalog: StudyCatalog, *, token: str, data: bytes, registry: Callable) -> dict:
     """Convert the visitor's recording with two systems and append the pair to their trials; returns
     ``{"trial_id": …}`` (the page then shows it like any pair). ``registry()`` gives the converters."""
-    p, cfg = _check(catalog, token)
+    p, cfg = check(catalog, token)
     if len(data) > MAX_BYTES:
         raise ListeningError(f"The recording is over {MAX_BYTES // 1_000_000} MB; keep it under 15 s.", 413)
     audio = _decode(data)
@@ -91,8 +98,25 @@ def add(catalog: StudyCatalog, *, token: str, data: bytes, registry: Callable) -
     except StudyError as error:  # a silent recording: nothing to match
         raise ListeningError(f"This recording cannot be used: {error}", 422) from None
     name = {(r["kind"], r["system"]): r["name"] for r in rows}
+    try:
+        return {"trial_id": _append(catalog, token, study_id, item, name, (system_a, system_b), rows)}
+    except BaseException:  # refused or failed: the clips written for it go too
+        for row in rows:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(out_dir, row["name"]))
+        raise
+
+
+def _append(catalog, token: str, study_id: str, item: str, name: dict, systems: tuple, rows: list) -> int:
+    """Store the clips and the pair as the participant's next trial; its id."""
+    system_a, system_b = systems
     with catalog.store.transaction() as db:
-        db.execute(db.for_update("SELECT token FROM participants WHERE token = ?"), [token])
+        if (
+            db.execute(db.for_update("SELECT token FROM participants WHERE token = ?"), [token]).fetchone()
+            is None
+        ):
+            raise ListeningError("Unknown participant link. Start again from the study link.", 403)
+        _room(db.query(TRIALS_SQL, [token]))  # again, under the lock: two requests at once add one pair
         position = db.execute(
             "SELECT COALESCE(MAX(position), -1) + 1 FROM trials WHERE participant = ?", [token]
         )
@@ -106,7 +130,7 @@ def add(catalog: StudyCatalog, *, token: str, data: bytes, registry: Callable) -
                 name[("output", system_b)], name[("source", None)], name.get(("melody", None)),
             ],
         ).fetchone()[0]  # fmt: skip
-    return {"trial_id": int(trial)}
+    return int(trial)
 
 
 def _convert(audio, cfg: dict, registry) -> tuple[dict, tuple[str, str]]:
@@ -131,6 +155,11 @@ def _convert(audio, cfg: dict, registry) -> tuple[dict, tuple[str, str]]:
             )  # fmt: skip
         except SongbridgeError as error:
             raise ListeningError(f"This recording cannot be converted: {error}", 422) from None
+        except Exception:  # a converter's own failure: logged, and the visitor told, never a bare 500
+            logger.exception("arena upload: %s failed", system)
+            raise ListeningError(
+                f"{system} could not convert this recording; try another one.", 422
+            ) from None
         clips[("output", system)] = to_rate(result.audio, sr).samples.astype(np.float32)
     if melody is not None:
         clips[("melody", None)] = melody_tone(melody, sr).samples

@@ -5,9 +5,10 @@ acknowledged vs stored answers read from the database. Exits 1 when an acknowled
 altered or duplicated, a balanced slot was given twice, or a participant could not finish. A benchmark,
 not a test: it takes both cores.
 
-``--replicas N`` (N > 1) runs N app processes on consecutive ports over one PostgreSQL database (``--database-url``,
-else a throwaway server in a temporary folder, with fsync on); participants are spread over them, and the
-SIGKILL takes one replica for good: its participants move to the next one, as behind a load balancer.
+``--replicas N`` (N > 1) runs N app processes (on --port and free ports) over one PostgreSQL database
+(``--database-url``, else a throwaway server in a temporary folder, with fsync on); participants are spread
+over them, and the SIGKILL takes one replica for good: its participants move to the next one, as behind a
+load balancer.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from evaluation.listening.loadtest.participant import Tally, burst, paced, participant
 from evaluation.listening.loadtest.server import Server, make_study, serve
 from evaluation.listening.loadtest.verify import check
+from evaluation.listening.pgcluster import free_port
 
 MODES = ("paced", "burst", "mixed")
 
@@ -100,11 +102,10 @@ def run(args) -> tuple[dict, object]:
     with tempfile.TemporaryDirectory(prefix="songbridge-load-") as data, database(args) as url:
         study = make_study(data=data, trials=args.trials, database_url=url)
         db = os.path.join(data, "db")
+        ports = [args.port] + [free_port() for _ in range(args.replicas - 1)]  # the first as asked
         servers = [
-            Server(
-                data=db, port=args.port + k, bare=args.bare, conversions=args.conversions, database_url=url
-            )
-            for k in range(args.replicas)
+            Server(data=db, port=port, bare=args.bare, conversions=args.conversions, database_url=url)
+            for port in ports
         ]
         tally, conversions = Tally(), None
         try:
@@ -112,7 +113,8 @@ def run(args) -> tuple[dict, object]:
             if args.mode == "mixed":
                 from evaluation.listening.loadtest.conversions import Conversions
 
-                conversions = Conversions(port=args.port, workers=args.conversions)
+                # to the last server: with replicas the first is the one killed for good
+                conversions = Conversions(port=servers[-1].port, workers=args.conversions)
                 conversions.start()
                 while not conversions.done and not conversions.errors:  # the first one loads the converter
                     time.sleep(0.2)
@@ -131,7 +133,9 @@ def run(args) -> tuple[dict, object]:
                 conversions.stop()
             for server in servers:
                 server.stop()
-        result = check(data=db, study=study, tally=tally, attributes=attributes, url=url)
+        result = check(
+            data=db, study=study, tally=tally, attributes=attributes, url=url, amcheck=not args.database_url
+        )
     timing["start_s"] = start_s
     if conversions:
         timing["conversions"] = len(conversions.done)
@@ -227,7 +231,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-kill", dest="kill", action="store_false", help="do not SIGKILL the server midway")
     p.add_argument("--bare", action="store_true", help="FastAPI with the routes only, without Gradio")
-    p.add_argument("--port", type=int, default=7871, help="the first server's port (replicas: the next ones)")
+    p.add_argument(
+        "--port", type=int, default=7871, help="the first server's port (other replicas: free ones)"
+    )
     p.add_argument("--replicas", type=int, default=1, help="app processes over one PostgreSQL database")
     p.add_argument(
         "--database-url",
