@@ -334,3 +334,21 @@ def test_an_arena_that_takes_recordings_must_name_converters(tmp_path, capsys):
     )  # fmt: skip
     assert main(["--data-dir", str(tmp_path / "data"), "init", study]) == 1
     assert "arena.uploads: the system(s) good, fair, poor are not converters" in capsys.readouterr().err
+
+
+def test_the_researchers_report_of_an_arena_is_the_preference_analysis(tmp_path, database):
+    service = _arena(tmp_path)
+    rng = random.Random(3)
+    for listener in range(5):
+        token = service.start(study_id="arena", address=f"203.0.113.{listener}")
+        service.consent(token=token, profile={})
+        _vote(service, token, by_quality(rng))
+    out = tmp_path / "report"
+    assert (
+        main(
+            ["--data-dir", str(tmp_path / "data"), "analyze", "arena", "--out", str(out), "--resamples", "50"]
+        )
+        == 0
+    )
+    report = (out / "report.md").read_text()
+    assert "Bradley" in report and all(system in report for system in SYSTEMS)
