@@ -6,13 +6,19 @@ from evaluation.listening.loadtest.__main__ import parser, report, run
 from tests.listening_server import free_port
 
 
-def test_a_sigkill_midway_loses_and_duplicates_nothing_and_participants_resume(capsys):
+def small_run(capsys, *extra: str):
+    """12 participants × 4 answers in burst against the bare routes, the kill midway; the report must pass."""
     args = parser().parse_args(
         ["--mode", "burst", "--participants", "12", "--trials", "3", "--ramp-s", "0.5", "--bare",
-         "--port", str(free_port())]
+         "--port", str(free_port()), *extra]
     )  # fmt: skip
     outcome, result = run(args)
     assert report(args, outcome, result), capsys.readouterr().out
+    return outcome, result
+
+
+def test_a_sigkill_midway_loses_and_duplicates_nothing_and_participants_resume(capsys):
+    outcome, result = small_run(capsys)
     tally = outcome["tally"]
     assert "down_s" in outcome and tally.interrupted, "the server should have been killed mid-study"
     assert result.acknowledged == result.stored == 12 * 4 and result.ok
@@ -49,12 +55,7 @@ def test_an_answer_retried_after_a_restart_is_acknowledged_and_stored_once(tmp_p
 def test_replicas_on_postgresql_lose_nothing_when_one_is_killed_and_keep_the_assignment_balanced(capsys):
     """``--replicas 2`` over a throwaway PostgreSQL server: one replica SIGKILLed midway for good, its
     participants finish on the other; nothing lost or duplicated, no balanced slot given twice."""
-    args = parser().parse_args(
-        ["--mode", "burst", "--participants", "12", "--trials", "3", "--ramp-s", "0.5", "--bare",
-         "--replicas", "2", "--port", str(free_port())]
-    )  # fmt: skip
-    outcome, result = run(args)
-    assert report(args, outcome, result), capsys.readouterr().out
+    outcome, result = small_run(capsys, "--replicas", "2")
     tally = outcome["tally"]
     assert "killed_port" in outcome and tally.interrupted, "a replica should have been killed mid-study"
     assert result.acknowledged == result.stored == 12 * 4 and result.ok

@@ -19,7 +19,6 @@ import pandas as pd
 
 from evaluation.listening.analysis import bradley_terry, gate_counts, screening
 from evaluation.listening.catalog import StudyCatalog
-from evaluation.listening.common import ListeningError
 
 #: seconds a computed board is served before it is computed again (0.1 s for a few hundred votes; the
 #: answers table and the screening grow with the votes)
@@ -80,13 +79,11 @@ def leaderboard(
 
 
 def board(catalog: StudyCatalog, study_id: str) -> dict:
-    """The board of an arena study from its stored votes; 404 for any other study (their results stay
-    with the researcher until the study ends)."""
+    """The board of an arena study from its stored votes (the service refuses any other study: their
+    results stay with the researcher until the study ends)."""
     from evaluation.listening.export import answers_frame, participants_frame
 
     cfg = catalog.config(study_id)
-    if cfg["type"] != "arena":
-        raise ListeningError("This study has no public leaderboard.", 404)
     return leaderboard(
         answers=answers_frame(store=catalog.store, study_id=study_id),
         participants=participants_frame(store=catalog.store, study_id=study_id),

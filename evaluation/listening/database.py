@@ -56,24 +56,21 @@ def _postgres_params(params) -> list:
 
 
 class Handle:
-    """One connection's statements inside a transaction, for either database."""
+    """One connection's statements inside a transaction (SQLite's; :class:`PostgresHandle` PostgreSQL's):
+    ``?`` placeholders, and the inserts and updates built on ``execute``."""
 
-    def __init__(self, conn, dialect: str, execute=None) -> None:
-        self.conn, self.dialect = conn, dialect
-        self._execute = execute or conn.execute
+    dialect = "sqlite"
+
+    def __init__(self, conn, execute=None) -> None:
+        self.conn = conn
+        self._execute = execute or conn.execute  # sqlite-utils' execute: a test makes its COMMIT fail
 
     def execute(self, sql: str, params=()):
         """The cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
-        if self.dialect == "postgresql":
-            return self.conn.execute(_pyformat(sql), _postgres_params(params))
         return self._execute(sql, params)
 
     def executemany(self, sql: str, rows) -> None:
-        if self.dialect == "postgresql":
-            with self.conn.cursor() as cursor:
-                cursor.executemany(_pyformat(sql), [_postgres_params(row) for row in rows])
-        else:
-            self.conn.executemany(sql, rows)
+        self.conn.executemany(sql, rows)
 
     def query(self, sql: str, params=()) -> list[dict]:
         cursor = self.execute(sql, params)
@@ -81,10 +78,9 @@ class Handle:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def for_update(self, select: str) -> str:
-        """``select`` locking the rows it reads until the transaction ends (PostgreSQL; SQLite's
-        ``BEGIN IMMEDIATE`` already holds the whole database). NO KEY UPDATE, not UPDATE: the lock then
-        does not wait for rows that merely reference the locked one (an answer naming its study)."""
-        return select + " FOR NO KEY UPDATE" if self.dialect == "postgresql" else select
+        """``select`` locking the rows it reads until the transaction ends: as it is on SQLite, whose
+        ``BEGIN IMMEDIATE`` already holds the whole database (PostgresHandle adds the lock)."""
+        return select
 
     def insert(self, table: str, row: dict) -> None:
         self.insert_all(table, [row])
@@ -102,6 +98,24 @@ class Handle:
             f"UPDATE {table} SET {assignments} WHERE {schema.PRIMARY_KEYS[table]} = ?",
             [*values.values(), key],
         )
+
+
+class PostgresHandle(Handle):
+    """A pooled psycopg connection's statements: ``?`` as ``%s``, NUL out of text, row locks."""
+
+    dialect = "postgresql"
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(_pyformat(sql), _postgres_params(params))
+
+    def executemany(self, sql: str, rows) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(_pyformat(sql), [_postgres_params(row) for row in rows])
+
+    def for_update(self, select: str) -> str:
+        """NO KEY UPDATE, not UPDATE: the lock then does not wait for rows that merely reference the
+        locked one (an answer naming its study)."""
+        return select + " FOR NO KEY UPDATE"
 
 
 class SQLiteDatabase:
@@ -164,7 +178,7 @@ class SQLiteDatabase:
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield Handle(self.db.conn, self.dialect, execute=self.db.execute)
+                yield Handle(self.db.conn, execute=self.db.execute)
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -271,11 +285,11 @@ class PostgresDatabase:
     @contextmanager
     def transaction(self) -> Iterator[Handle]:
         with self.pool.connection() as conn, conn.transaction():
-            yield Handle(conn, self.dialect)
+            yield PostgresHandle(conn)
 
     def query(self, sql: str, params=()) -> list[dict]:
         with self.pool.connection() as conn:
-            return Handle(conn, self.dialect).query(sql, params)
+            return PostgresHandle(conn).query(sql, params)
 
     def table_names(self) -> set[str]:
         rows = self.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")

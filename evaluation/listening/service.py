@@ -122,8 +122,7 @@ class ListeningService:
 
     def leaderboard(self, *, study_id: str) -> dict:
         """An arena's live leaderboard (arena.py), at most FRESH_S seconds old; 404 for other studies."""
-        self._studies.config(study_id)  # 404 for an unknown study, before any cached board
-        if self.config(study_id=study_id)["type"] != "arena":
+        if self.config(study_id=study_id)["type"] != "arena":  # an unknown study: 404 there
             raise ListeningError("This study has no public leaderboard.", 404)
         return self._boards.get(study_id)
 
