@@ -127,9 +127,13 @@ class ParekhConverter:
         notes = []
         if melody.follows_contour:
             notes.append("The network was given the reference recording's own pitch curve.")
+        corpora = " + ".join(
+            "PJS (a real singer)" if "pjs" in c.get("speakers", []) else "synthetic pairs"
+            for c in self.train_info.get("corpora", [])
+        )
         notes.append(
             f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "
-            f"on synthetic pairs; {how}"
+            f"on {corpora or 'synthetic pairs'}, {self.image_kind} melody image; {how}"
         )
         return convert_with_vocoder(
             audio,

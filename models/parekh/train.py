@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from models.base import Checkpoint, save_checkpoint
 from models.parekh import augment as augmentation
-from models.parekh.data import SPEC, Example, load_split, melody_image
+from models.parekh.data import MELODY_IMAGES, SPEC, Example, load_split, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
 from models.training.mix import CorpusMix, corpora_record, parse_shares
 
@@ -165,6 +165,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--augment", action="store_true", help="random EQ on the speech, tuning offsets")
     parser.add_argument("--noise", default=None, help="folder of room-noise recordings added to the speech")
     parser.add_argument("--variant", default="p-mtl", choices=list(VARIANTS))
+    parser.add_argument(
+        "--melody-image",
+        default=None,
+        choices=MELODY_IMAGES,
+        help="the melody image the network reads (default: the variant's; models/parekh/data.py)",
+    )
     parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
 
 
@@ -172,7 +178,13 @@ def make_task(args) -> tuple[ParekhTask, dict]:
     """The training CLI's entry: the task and its schedule defaults."""
     shares = parse_shares(args.mix)
     task = make_variant_task(
-        args.variant, args.corpus, cache_dir=args.cache, shares=shares, augment=args.augment, noise=args.noise
+        args.variant,
+        args.corpus,
+        cache_dir=args.cache,
+        shares=shares,
+        augment=args.augment,
+        noise=args.noise,
+        melody_image=args.melody_image,
     )
     return task, DEFAULTS
 
@@ -185,14 +197,17 @@ def make_variant_task(
     shares: list[float] | None = None,
     augment: bool = False,
     noise: str | None = None,
+    melody_image: str | None = None,
 ) -> ParekhTask:
     variant = VARIANTS[variant_name]
+    if melody_image:
+        variant = replace(variant, melody_image=melody_image)
     corpora = [corpus] if isinstance(corpus, str) else list(corpus)
     groups = [load_split(root, "train", inputs=variant.inputs, cache_dir=cache_dir) for root in corpora]
     info = corpora_record(corpora, shares)
     info = {**info, "augment": augment, "noise": bool(noise)} if (augment or noise) else info
     return ParekhTask(
-        replace(variant),
+        variant,
         groups,
         corpus_info=info,
         shares=shares,
