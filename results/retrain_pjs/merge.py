@@ -1,9 +1,11 @@
 """Join benchmark runs of one item set into one table: `python results/retrain_pjs/merge.py OUT RUN [RUN …]`.
 
 Every row of the first run stays; each later run adds the rows of systems not yet present (the floors and
-ceilings every run repeats are kept once).
+ceilings every run repeats are kept once). ``RUN:OLD=NEW`` renames a run's system OLD (the part before
+" ←") to NEW, e.g. to tell a table's earlier checkpoints from the bundled ones of the same name.
 """
 
+import re
 import sys
 
 import pandas as pd
@@ -13,8 +15,11 @@ from evaluation.benchmark import table
 if __name__ == "__main__":
     out, runs = sys.argv[1], sys.argv[2:]
     frames = []
-    for run in runs:
+    for spec in runs:
+        run, _, rename = spec.partition(":")
         frame = pd.read_csv(f"{run}/results.csv")
+        for old, new in (pair.split("=") for pair in filter(None, rename.split(","))):
+            frame["system"] = frame["system"].str.replace(rf"^{re.escape(old)}(?= ←|$)", new, regex=True)
         seen = set().union(*(set(f["system"]) for f in frames)) if frames else set()
         frames.append(frame[~frame["system"].isin(seen)])
     rows = pd.concat(frames, ignore_index=True)
