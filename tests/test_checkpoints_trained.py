@@ -81,9 +81,7 @@ def heldout_pjs():
 
 #: bundled checkpoints measured below the 0.7 of issue 24 on these two pairs: the goal is not met for them,
 #: said in their cards; strict, so a checkpoint that reaches it fails here until it is taken off this list
-BELOW_REAL_SINGER_GOAL = {
-    "parekh-mtl": "measured RCA 0.66 (0.79 and 0.53) after the PJS retrain; issue 24's goal of 0.7 not met",
-}
+BELOW_REAL_SINGER_GOAL: dict[str, str] = {}  # P-MTL was here (RCA 0.66) until its log-image retrain
 
 
 @pytest.mark.parametrize(
