@@ -16,8 +16,8 @@ _PAREKH_INTRO = (
     "and a network that sees its spectrogram and an image of the melody predicts the singing spectrogram; "
     "Griffin-Lim gives the waveform. **P-MTL** also learned to recognise the sung phones, **P-MSE** did not, "
     "**Baseline 2** lacks instance norm and skip connections (the three systems of the paper's listening "
-    "test). Trained here on a small synthetic corpus at a quarter of the paper's width: expect muffled, "
-    "robotic singing — see the model cards."
+    "test). Trained here on a small synthetic corpus and a real singer's pairs (PJS) at a quarter of the paper's "
+    "width, with a finer melody image than the paper's: expect muffled, robotic singing — see the model cards."
 )
 
 BUILTIN = [
@@ -40,8 +40,8 @@ BUILTIN = [
             name=f"parekh-{short}",
             task=Task.SPEECH_TO_SINGING,
             title=f"Speech → Singing (ICASSP 2020, {label})",
-            description=f"encoder–decoder of Parekh, Rao & Yang (ICASSP 2020), {label}; trained on the synthetic "
-            "corpus, Griffin-Lim output",
+            description=f"encoder–decoder of Parekh, Rao & Yang (ICASSP 2020), {label}; trained on synthetic "
+            "and real (PJS) pairs, Griffin-Lim output",
             factory="models.parekh.converter:ParekhConverter",
             checkpoint=f"parekh-{variant}.pt",
             tab="ICASSP 2020",

@@ -70,8 +70,9 @@ def test_log_image_gives_f0_to_a_few_cents_where_the_binary_one_cannot():
     centre = (rows * np.arange(512)[:, None]).sum(0) / rows.sum(0)
     decoded = LOG_IMAGE_FMIN_HZ * 2 ** (centre * LOG_IMAGE_CENTS_PER_ROW / 1200)
     assert np.all(np.abs(1200 * np.log2(decoded / f0[1:6])) < 3)
-    # C3, C#3 and D3 (one 15.6 Hz bin apart at most in the binary image) peak 8 rows apart
-    assert np.all(np.diff(rows[:, :3].argmax(0)) == round(100 / LOG_IMAGE_CENTS_PER_ROW))
+    # C3, C#3 and D3 (one 15.6 Hz bin apart at most in the binary image) peak a semitone's rows apart
+    semitone_rows = 100 / LOG_IMAGE_CENTS_PER_ROW
+    assert np.all(np.abs(np.diff(rows[:, :3].argmax(0)) - semitone_rows) <= 1)
     assert image[:-1, 6].argmax() == 0 and image[:-1, 7].argmax() == 511  # out of range: the grid's ends
 
 

@@ -34,6 +34,24 @@ def test_a_tuning_offset_moves_the_target_and_its_melody_image_together():
     assert torch.allclose(image_rows, target_rows, atol=1)
 
 
+def test_the_variants_melody_image_is_what_it_trains_on_and_what_its_checkpoint_records(tmp_path):
+    from dataclasses import replace
+
+    from models.base import load_checkpoint
+    from models.parekh.data import melody_image
+
+    variant = replace(VARIANTS["p-mse"], melody_image="log")
+    t = ParekhTask(variant, [tone_example(220.0)], corpus_info={"manifest_sha256": "toy"})
+    batch = t.batch(np.random.default_rng(0), 2)
+    expected = torch.from_numpy(melody_image(np.full(batch["melody"].shape[-1], 220.0, np.float32), "log"))
+    assert torch.equal(batch["melody"][0], expected)
+    assert not torch.equal(
+        batch["melody"][0], torch.from_numpy(melody_image(np.full(expected.shape[-1], 220.0)))
+    )
+    t.save(str(tmp_path / "toy.pt"), train_info={"steps": 0})
+    assert load_checkpoint(str(tmp_path / "toy.pt")).config["melody_image"] == "log"
+
+
 def test_shares_decide_where_a_batch_comes_from():
     low, high = [tone_example(200.0)], [tone_example(800.0)]
     only_high = task([low, high], shares=[0.0, 1.0]).batch(np.random.default_rng(0), 16)

@@ -129,7 +129,7 @@ class ParekhConverter:
             notes.append("The network was given the reference recording's own pitch curve.")
         corpora = " + ".join(
             "PJS (a real singer)" if "pjs" in c.get("speakers", []) else "synthetic pairs"
-            for c in self.train_info.get("corpora", [])
+            for c in self.train_info.get("corpora", [self.train_info])
         )
         notes.append(
             f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "

@@ -11,9 +11,9 @@ so ``harmonics`` was a first fix: the same image with rows marked at every harmo
 spacing pins F0 to a fraction of a bin (it did not learn the melody in 700 steps). ``log`` is the fix
 the bundled checkpoints use since 5 Dec 2026: the same (F, T) shape with log-F0 rows — a Gaussian bump
 (σ 18 cents) at log2 F0 on a 12-cent grid from 50 Hz to 1.73 kHz, unvoiced frames on the last row, as in
-the binary image — so the contour is given as log-F0 plus voicing, as the papers condition. Read at its
-bin centre, the binary image itself is within 50 cents of the PJS singer's own F0 on only 74 % of his
-voiced frames (PJS test), which caps every binary-image model's RCA near there.
+the binary image — so the contour is given as log-F0 plus voicing, as the papers condition. Read back frame
+by frame at its bin centre, the binary image is within 50 cents of the PJS singer's own F0 on only 74 % of
+his voiced frames (PJS test), about where the binary-image models' RCA sat.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _fit(values: np.ndarray, n: int) -> np.ndarray:
 
 
 def melody_image(f0_hz: np.ndarray, kind: str = "binary") -> np.ndarray:
-    """(F, T) binary image of an F0 contour; see the module docstring for the two kinds."""
+    """(F, T) image of an F0 contour, one of MELODY_IMAGES (the module docstring says how each is drawn)."""
     if kind not in MELODY_IMAGES:
         raise ValueError(f"melody image kind must be one of {MELODY_IMAGES}, not {kind!r}")
     n_bins = SPEC.n_fft // 2 + 1

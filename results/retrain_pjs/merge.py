@@ -5,21 +5,27 @@ ceilings every run repeats are kept once). ``RUN:OLD=NEW`` renames a run's syste
 " ←") to NEW, e.g. to tell a table's earlier checkpoints from the bundled ones of the same name.
 """
 
-import re
 import sys
 
 import pandas as pd
 
 from evaluation.benchmark import table
 
+
+def renamed(system: str, names: dict[str, str]) -> str:
+    """``system`` with the part before " ←" (the converter) looked up in ``names``."""
+    converter, arrow, rest = system.partition(" ←")
+    return names.get(converter, converter) + arrow + rest
+
+
 if __name__ == "__main__":
     out, runs = sys.argv[1], sys.argv[2:]
     frames = []
     for spec in runs:
-        run, _, rename = spec.partition(":")
+        run, _, rename = spec.rpartition(":") if ":" in spec else (spec, "", "")
         frame = pd.read_csv(f"{run}/results.csv")
-        for old, new in (pair.split("=") for pair in filter(None, rename.split(","))):
-            frame["system"] = frame["system"].str.replace(rf"^{re.escape(old)}(?= ←|$)", new, regex=True)
+        names = dict(pair.rsplit("=", 1) for pair in filter(None, rename.split(",")))
+        frame["system"] = frame["system"].map(lambda system, names=names: renamed(system, names))
         seen = set().union(*(set(f["system"]) for f in frames)) if frames else set()
         frames.append(frame[~frame["system"].isin(seen)])
     rows = pd.concat(frames, ignore_index=True)
