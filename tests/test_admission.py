@@ -45,3 +45,37 @@ def test_a_flood_of_conversions_from_one_session_is_refused_and_others_still_get
         assert str(theirs.result(timeout=300)[0]).endswith(".wav")  # another visitor is not locked out
     finally:
         app.close()
+
+
+def test_joins_validated_side_by_side_cannot_pass_the_share_together(monkeypatch):
+    """Eight joins of one session validated at once, none yet in the queue: only the share gets in (before the
+    lock, each validator saw an empty queue and all eight passed; the flood test above once let 4 in)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from demo import admission as adm
+
+    def slow_empty_queue(request, concurrency_id):
+        time.sleep(0.05)  # the time a validator takes to read the queue: the others run meanwhile
+        return []
+
+    monkeypatch.setattr(adm, "_pending", slow_empty_queue)
+    monkeypatch.setattr(adm, "client_address", lambda request: "198.51.100.7")
+    monkeypatch.setattr(adm, "_admitted", [])
+    admit = adm.admission("conversion")
+    request = SimpleNamespace(session_hash="flood", request=None)
+    verdicts = []
+    threads = [
+        threading.Thread(target=lambda: verdicts.append(admit(None, None, None, request)[0]))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(v["is_valid"] for v in verdicts) == PER_SESSION
+    assert all("2 conversions waiting or running" in v["message"] for v in verdicts if not v["is_valid"])
+    # another session from the same address still gets in, up to the address's share
+    other = SimpleNamespace(session_hash="neighbour", request=None)
+    assert admit(None, None, None, other)[0]["is_valid"]
