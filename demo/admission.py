@@ -9,20 +9,11 @@ room). Measured before: one script queued 64 conversions in 0.2 s, which filled 
 
 from __future__ import annotations
 
-import threading
-import time
-
 import gradio as gr
 
 from evaluation.listening.ratelimit import client_address
 
 PER_SESSION, PER_ADDRESS = 2, 4
-#: seconds an admitted conversion counts as pending before it shows in the queue: validators of joins that
-#: arrive together run side by side, and each saw the others' events not yet queued (8 joins at once let 4
-#: in where 2 should have been)
-JOIN_WINDOW_S = 3.0
-_lock = threading.Lock()
-_admitted: list[tuple[float, str | None, str | None]] = []  # (time, session, address) of recent admissions
 
 
 def _pending(request: gr.Request, concurrency_id: str) -> list:
@@ -41,29 +32,15 @@ def admission(concurrency_id: str):
     # The conversion's own inputs (audio, variant, last output, then the named controls) come first; Gradio
     # fills ``request`` by its annotation.
     def admit(audio, variant, last, request: gr.Request, **named):
+        events = _pending(request, concurrency_id)
         address = client_address(request.request)
-        with _lock:  # check and record at once, so joins validated side by side see each other
-            now = time.monotonic()
-            _admitted[:] = [a for a in _admitted if now - a[0] < JOIN_WINDOW_S]
-            events = _pending(request, concurrency_id)
-            # an admission may or may not have reached the queue yet: count whichever is more
-            mine = max(
-                sum(e.session_hash == request.session_hash for e in events),
-                sum(a[1] == request.session_hash for a in _admitted),
-            )
-            ours = max(
-                sum(e.request is not None and client_address(e.request) == address for e in events),
-                sum(a[2] == address for a in _admitted),
-            )
-            refusal = None
-            if mine >= PER_SESSION:
-                refusal = f"You already have {mine} conversions waiting or running; wait for one to finish."
-            elif address is not None and ours >= PER_ADDRESS:
-                refusal = (
-                    f"{ours} conversions from your network are waiting or running; wait for one to finish."
-                )
-            else:
-                _admitted.append((now, request.session_hash, address))
+        mine = sum(e.session_hash == request.session_hash for e in events)
+        ours = sum(e.request is not None and client_address(e.request) == address for e in events)
+        refusal = None
+        if mine >= PER_SESSION:
+            refusal = f"You already have {mine} conversions waiting or running; wait for one to finish."
+        elif address is not None and ours >= PER_ADDRESS:
+            refusal = f"{ours} conversions from your network are waiting or running; wait for one to finish."
         # one verdict per input, shown on it: the refusal on the recording, every other input fine
         return [gr.validate(refusal is None, refusal or "")] + [gr.validate(True, "")] * (2 + len(named))
 
