@@ -101,4 +101,8 @@ def test_the_benchmark_on_dask_scores_what_the_local_run_scores(tmp_path):
         pd.read_csv(tmp_path / run / "results.csv").drop(columns=timing) for run in ("local", "dask")
     )
     assert len(local) > 5 and set(local["set"]) == {"corpus test", "real voices"}
-    pd.testing.assert_frame_equal(local, dask)
+    exact = local["kind"] != "ceiling"
+    pd.testing.assert_frame_equal(local[exact], dask[exact])
+    # even so, the Griffin-Lim ceiling rows once differed in the 5th digit on a 2-core machine (LSD 7.822582
+    # vs 7.822345): equal to 1 %, which still catches a wrong item, target or vocoder
+    pd.testing.assert_frame_equal(local[~exact], dask[~exact], check_exact=False, rtol=1e-2)
