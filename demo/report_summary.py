@@ -245,7 +245,8 @@ def readable_report(text: str, *, figures_dir: str | None = None) -> str:
             if header is None:
                 header = cells
             else:
-                cells = [_readable_cell(c, name) for c, name in zip(cells, header, strict=False)]
+                # a row wider than its header (a stray "|" in a cell) keeps every cell, unrewritten past it
+                cells = [_readable_cell(c, header[i] if i < len(header) else "") for i, c in enumerate(cells)]
                 line = "| " + " | ".join(cells) + " |"
         elif not line.startswith("|"):
             header = None

@@ -73,3 +73,8 @@ def test_the_report_reads_without_scientific_notation_and_its_images_are_inlined
     assert "Listener screening" not in out and "participant" not in out and "## All listeners" in out
     combined = with_summary(out, "## Summary\n\nwords")
     assert combined.index("# Study") < combined.index("## Summary") < combined.index("## All listeners")
+
+
+def test_a_row_wider_than_its_header_keeps_every_cell():
+    report = "| system | p |\n|---|---|\n| a | 1.94e-10 | 2.5e-07 |\n"
+    assert "| a | < 0.001 | 0.000 |" in readable_report(report)
