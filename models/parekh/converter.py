@@ -82,6 +82,10 @@ class ParekhConverter:
         self.name = f"parekh-{self.variant}"
         self.image_kind = checkpoint.config["melody_image"]
         self.train_info = checkpoint.train
+        self.trained_on = " + ".join(  # a checkpoint before mixing records its one corpus at the top level
+            "PJS (a real singer)" if "pjs" in c.get("speakers", []) else "synthetic pairs"
+            for c in self.train_info.get("corpora", [self.train_info])
+        )
 
     @torch.inference_mode()
     def singing_spectrogram(
@@ -127,13 +131,9 @@ class ParekhConverter:
         notes = []
         if melody.follows_contour:
             notes.append("The network was given the reference recording's own pitch curve.")
-        corpora = " + ".join(
-            "PJS (a real singer)" if "pjs" in c.get("speakers", []) else "synthetic pairs"
-            for c in self.train_info.get("corpora", [self.train_info])
-        )
         notes.append(
             f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "
-            f"on {corpora or 'synthetic pairs'}, {self.image_kind} melody image; {how}"
+            f"on {self.trained_on}, {self.image_kind} melody image; {how}"
         )
         return convert_with_vocoder(
             audio,

@@ -91,6 +91,13 @@ def log_f0_rows(f0_hz: np.ndarray, n_rows: int) -> np.ndarray:
     return np.where(np.abs(distance) <= 4 * LOG_IMAGE_SIGMA_ROWS, bumps, 0.0).astype(np.float32)
 
 
+def f0_from_log_rows(rows: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`log_f0_rows`: each frame's F0 (Hz) at its bump's centre of mass (voiced frames
+    only: a frame without a bump has no centre)."""
+    centre = (rows * np.arange(rows.shape[0])[:, None]).sum(0) / rows.sum(0)
+    return LOG_IMAGE_FMIN_HZ * 2 ** (centre * LOG_IMAGE_CENTS_PER_ROW / 1200)
+
+
 def phone_labels(pair: Pair, n_frames: int) -> np.ndarray:
     """Per-frame class of the sung phone at each frame centre: 0 none, 1 + index in PHONES."""
     labels = np.zeros(n_frames, dtype=np.int64)

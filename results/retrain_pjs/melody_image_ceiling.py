@@ -10,15 +10,14 @@ import numpy as np
 from evaluation import metrics
 from models import features
 from models.corpus.manifest import audio_path, read_manifest
-from models.parekh.data import LOG_IMAGE_CENTS_PER_ROW, LOG_IMAGE_FMIN_HZ, SPEC, melody_image
+from models.parekh.data import SPEC, f0_from_log_rows, melody_image
 
 
 def read_back(f0: np.ndarray, kind: str) -> np.ndarray:
     image = melody_image(f0, kind)[:-1]
     if kind == "binary":
         return (image.argmax(0) + 0.5) * SPEC.sample_rate / SPEC.n_fft
-    centre = (image * np.arange(image.shape[0])[:, None]).sum(0) / image.sum(0)
-    return LOG_IMAGE_FMIN_HZ * 2 ** (centre * LOG_IMAGE_CENTS_PER_ROW / 1200)
+    return f0_from_log_rows(image)
 
 
 def chroma_hits(estimate: np.ndarray, truth: np.ndarray) -> np.ndarray:
