@@ -51,10 +51,11 @@ class _Ledger:
         for event_id, session, queued_at in queued:
             if event_id in self.claimed:
                 continue
-            # the event of the session's oldest admission made before it was queued
+            # the event of the session's latest admission made before it was queued: an admission whose
+            # event never came (its push failed) is then the one left to expire, not passed down the line
             mine = [r for r in self.reservations if r.session == session and r.at <= queued_at]
             if mine:
-                self.reservations.remove(min(mine, key=lambda r: r.at))
+                self.reservations.remove(max(mine, key=lambda r: r.at))
                 self.claimed.add(event_id)
         # an event queued before every outstanding admission can match none of them: forget it
         oldest = min((r.at for r in self.reservations), default=now)
@@ -91,7 +92,9 @@ def _queued(request: gr.Request, concurrency_id: str, since: float) -> list[tupl
     the queue's log of queued events, whether it is still waiting, running or done."""
     queue = _queue(request)
     names = {fn.api_name for fn in queue.blocks.fns.values() if fn.concurrency_id == concurrency_id}
-    log = list(queue.event_analytics.items())  # one C call: safe while the event loop appends
+    log = (
+        queue.event_analytics.copy().items()
+    )  # a copy in one C call, no Python code runs while the loop appends
     return [
         (event_id, entry["session_hash"], entry["time"])
         for event_id, entry in log

@@ -122,3 +122,26 @@ def test_a_queued_conversion_is_not_counted_twice(monkeypatch):
     assert admit(None, None, None, visitor)[0]["is_valid"]
     third = admit(None, None, None, visitor)[0]
     assert not third["is_valid"] and "2 conversions waiting or running" in third["message"]
+
+
+def test_an_admission_whose_event_never_came_expires_instead_of_holding_the_share(monkeypatch):
+    """A join admitted but never queued (its push failed after validation) holds a place only until its
+    reservation expires: the session's next event settles that join's own reservation, not the lost one."""
+    from types import SimpleNamespace
+
+    from demo import admission as adm
+
+    clock = [1000.0]
+    monkeypatch.setattr(adm.time, "time", lambda: clock[0])
+    waiting, log = [], []
+    admit = _fake_queue(monkeypatch, lambda: list(waiting), lambda since: [e for e in log if e[2] >= since])
+    visitor = _session("visitor")
+    assert admit(None, None, None, visitor)[0]["is_valid"]  # admitted; its event never reaches the queue
+    clock[0] += 1
+    assert admit(None, None, None, visitor)[0]["is_valid"]  # admitted; its event is queued and runs on
+    log.append(("event-1", "visitor", clock[0] + 0.01))
+    waiting.append(SimpleNamespace(session_hash="visitor", request=None))
+    clock[0] += 1
+    assert admit(None, None, None, _session("neighbour"))[0]["is_valid"]  # a validation sees the event logged
+    clock[0] += adm.RESERVATION_TTL_S - 1.5  # the lost join's reservation has expired, the second's has not
+    assert admit(None, None, None, visitor)[0]["is_valid"]  # 1 running, nothing pending: a second fits
