@@ -103,6 +103,11 @@ def test_the_benchmark_on_dask_scores_what_the_local_run_scores(tmp_path):
     assert len(local) > 5 and set(local["set"]) == {"corpus test", "real voices"}
     exact = local["kind"] != "ceiling"
     pd.testing.assert_frame_equal(local[exact], dask[exact])
-    # even so, the Griffin-Lim ceiling rows once differed in the 5th digit on a 2-core machine (LSD 7.822582
-    # vs 7.822345): equal to 1 %, which still catches a wrong item, target or vocoder
-    pd.testing.assert_frame_equal(local[~exact], dask[~exact], check_exact=False, rtol=1e-2)
+    # even so, the Griffin-Lim ceiling's audio differs in its last bits between runs on a 2-core machine: its
+    # spectral distances agree to 0.1 % (LSD 7.822582 vs 7.822345), which still catches a wrong item, target
+    # or vocoder; what re-tracks or recognizes that audio can move further (pocketsphinx's phone score −23.11
+    # vs −23.35) and is not compared
+    ceiling = ["set", "task", "system", "kind", "item", "lsd_icassp", "lsd_db", "mcd"]
+    pd.testing.assert_frame_equal(
+        local.loc[~exact, ceiling], dask.loc[~exact, ceiling], check_exact=False, rtol=1e-3
+    )
