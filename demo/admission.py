@@ -44,6 +44,10 @@ class _Ledger:
     reservations: list[_Reservation] = field(default_factory=list)
     claimed: set[str] = field(default_factory=set)  # event ids already matched to a reservation
 
+    def oldest(self, now: float) -> float:
+        """When the oldest outstanding admission was made (``now`` when there is none)."""
+        return min((r.at for r in self.reservations), default=now)
+
     def settle(self, queued: list[tuple[str, str, float]], now: float) -> None:
         """Drop each reservation whose event ``queued`` shows ((event id, session, queued at) of the
         concurrency id's events) and those past :data:`RESERVATION_TTL_S`."""
@@ -58,9 +62,8 @@ class _Ledger:
                 self.reservations.remove(max(mine, key=lambda r: r.at))
                 self.claimed.add(event_id)
         # an event queued before every outstanding admission can match none of them: forget it
-        oldest = min((r.at for r in self.reservations), default=now)
-        live = {event_id for event_id, _, queued_at in queued if queued_at >= oldest}
-        self.claimed &= live
+        oldest = self.oldest(now)
+        self.claimed &= {event_id for event_id, _, queued_at in queued if queued_at >= oldest}
 
 
 _ledgers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Gradio queue -> {concurrency id: ledger}
@@ -92,9 +95,8 @@ def _queued(request: gr.Request, concurrency_id: str, since: float) -> list[tupl
     the queue's log of queued events, whether it is still waiting, running or done."""
     queue = _queue(request)
     names = {fn.api_name for fn in queue.blocks.fns.values() if fn.concurrency_id == concurrency_id}
-    log = (
-        queue.event_analytics.copy().items()
-    )  # a copy in one C call, no Python code runs while the loop appends
+    # a copy in one C call: no Python code runs while the event loop appends
+    log = queue.event_analytics.copy().items()
     return [
         (event_id, entry["session_hash"], entry["time"])
         for event_id, entry in log
@@ -112,8 +114,7 @@ def admission(concurrency_id: str):
         address = client_address(request.request)
         with ledger.lock:
             now = time.time()
-            oldest = min((r.at for r in ledger.reservations), default=now)
-            ledger.settle(_queued(request, concurrency_id, oldest), now)
+            ledger.settle(_queued(request, concurrency_id, ledger.oldest(now)), now)
             events = _pending(request, concurrency_id)
             mine = sum(e.session_hash == request.session_hash for e in events)
             mine += sum(r.session == request.session_hash for r in ledger.reservations)

@@ -58,12 +58,21 @@ def hifigan_in_fp32():
     hifigan.cache_clear()
 
 
-def heldout_scores(converter, options=None) -> tuple[list[float], list[float]]:
-    """LSD (icassp) and RPA vs notes of ``converter`` (with ``options``, else its defaults) on each held-out
-    synthetic item, sung to its notes."""
+def heldout_outputs(converter, options=None) -> list:
+    """``converter``'s output (with ``options``, else its defaults) for each held-out synthetic item, sung to
+    its notes."""
+    return [
+        converter.convert(s, melody=Melody(tuple(notes)), options=options).audio
+        for _, s, _, notes in heldout()
+    ]
+
+
+def heldout_scores(converter, options=None, *, outputs=None) -> tuple[list[float], list[float]]:
+    """LSD (icassp) and RPA vs notes on each held-out synthetic item of ``outputs``, else of
+    :func:`heldout_outputs` of ``converter`` with ``options``."""
+    outputs = outputs if outputs is not None else heldout_outputs(converter, options)
     lsd, rpa = [], []
-    for _, speech, singing, notes in heldout():
-        output = converter.convert(speech, melody=Melody(tuple(notes)), options=options).audio
+    for (_, _, singing, notes), output in zip(heldout(), outputs, strict=True):
         lsd.append(lsd_icassp(singing, output))
         rpa.append(note_pitch_accuracy(output, notes)[0])
     return lsd, rpa

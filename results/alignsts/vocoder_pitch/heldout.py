@@ -10,15 +10,15 @@ sys.path.insert(0, os.getcwd())
 import numpy as np
 
 from models import features
-from models.melody import Melody
+from models.melody import midi_to_hz
 from models.registry import default_registry
 from models.vocoders import hifigan
-from tests.test_checkpoints_trained import heldout, heldout_scores
+from tests.test_checkpoints_trained import heldout, heldout_outputs, heldout_scores
 
 
 def median_note_error_cents(audio, notes) -> float:
     """The median over notes of each note's median F0 error (middle 15–85 %), in cents."""
-    track = features.f0(audio, method="accurate")
+    track = features.f0(audio, method="accurate")  # the track note_pitch_accuracy scores
     hz, times = np.asarray(track.hz), np.asarray(track.times)
     errors = []
     for note in notes:
@@ -27,7 +27,7 @@ def median_note_error_cents(audio, notes) -> float:
         inside = (times >= note.onset + 0.15 * note.duration) & (times <= note.onset + 0.85 * note.duration)
         inside &= hz > 0
         if inside.any():
-            errors.append(np.median(1200 * np.log2(hz[inside] / (440 * 2 ** ((note.midi - 69) / 12)))))
+            errors.append(np.median(1200 * np.log2(hz[inside] / midi_to_hz(note.midi))))
     return float(np.median(errors))
 
 
@@ -44,10 +44,11 @@ if __name__ == "__main__":
             os.environ["SONGBRIDGE_HIFIGAN_RUNTIME"] = "torch" if precision == "bf16" else "auto"
             hifigan.cache_clear()
         options = converter.Options(vocoder=vocoder)
-        lsd, rpa = heldout_scores(converter, options)
+        outputs = heldout_outputs(converter, options)  # once, for both the scores and the note errors
+        lsd, rpa = heldout_scores(converter, outputs=outputs)
         cents = [
-            median_note_error_cents(converter.convert(s, melody=Melody(tuple(n)), options=options).audio, n)
-            for _, s, _, n in heldout()
+            median_note_error_cents(output, notes)
+            for (*_, notes), output in zip(heldout(), outputs, strict=True)
         ]
         name = f"{vocoder} ({precision})" if vocoder == "hifigan" else vocoder
         print(
