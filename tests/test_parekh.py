@@ -137,3 +137,22 @@ def test_checkpoint_round_trip_and_end_to_end_conversion(tmp_path, write_wav):
     result = converter.convert(speech, melody=melody, options=converter.Options(griffinlim_iterations=2))
     assert abs(result.audio.duration - melody.duration) < 0.05
     assert np.isfinite(result.audio.samples).all()
+
+
+def test_phone_weight_scales_the_cross_entropy_and_is_refused_without_a_phone_head(tmp_path):
+    from models.base import load_checkpoint
+    from models.parekh.train import make_variant_task
+
+    task = _tiny_task()
+    batch = task.batch(np.random.default_rng(0), 4)
+    paper, parts = task.loss(batch)
+    task.variant = task.variant.__class__(**{**task.variant.__dict__, "phone_weight": 0.005})
+    smaller, _ = task.loss(batch)
+    assert smaller.item() == pytest.approx(parts["mse"] + 0.005 * parts["ce"], rel=1e-5)
+    assert paper.item() == pytest.approx(parts["mse"] + 0.015 * parts["ce"], rel=1e-5)
+    task.save(str(tmp_path / "m.pt"), train_info={"steps": 0})
+    assert load_checkpoint(str(tmp_path / "m.pt")).config["phone_weight"] == 0.005
+    with pytest.raises(ValueError, match="phone head"):
+        make_variant_task("p-mse", "no-such-corpus", cache_dir=None, phone_weight=0.005)
+    with pytest.raises(ValueError, match="≥ 0"):
+        make_variant_task("p-mtl", "no-such-corpus", cache_dir=None, phone_weight=-1)

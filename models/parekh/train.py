@@ -144,6 +144,7 @@ class ParekhTask:
                     "variant": self.variant.name,
                     "melody_image": self.variant.melody_image,
                     "inputs": self.variant.inputs,
+                    "phone_weight": self.variant.phone_weight,
                     "model": self.variant.model.to_dict(),
                 },
                 feature_spec=SPEC,
@@ -171,6 +172,12 @@ def add_arguments(parser) -> None:
         choices=MELODY_IMAGES,
         help="the melody image the network reads (default: the variant's; models/parekh/data.py)",
     )
+    parser.add_argument(
+        "--phone-weight",
+        type=float,
+        default=None,
+        help=f"λ of the phone head's cross-entropy (default: the variant's; the paper's {PHONE_WEIGHT} for P-MTL)",
+    )
     parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
 
 
@@ -185,6 +192,7 @@ def make_task(args) -> tuple[ParekhTask, dict]:
         augment=args.augment,
         noise=args.noise,
         melody_image=args.melody_image,
+        phone_weight=args.phone_weight,
     )
     return task, DEFAULTS
 
@@ -198,10 +206,17 @@ def make_variant_task(
     augment: bool = False,
     noise: str | None = None,
     melody_image: str | None = None,
+    phone_weight: float | None = None,
 ) -> ParekhTask:
     variant = VARIANTS[variant_name]
     if melody_image:
         variant = replace(variant, melody_image=melody_image)
+    if phone_weight is not None:
+        if not variant.model.phone_head:
+            raise ValueError(f"--phone-weight needs a variant with a phone head; {variant_name} has none")
+        if phone_weight < 0:
+            raise ValueError(f"--phone-weight must be ≥ 0, got {phone_weight}")
+        variant = replace(variant, phone_weight=phone_weight)
     corpora = [corpus] if isinstance(corpus, str) else list(corpus)
     groups = [load_split(root, "train", inputs=variant.inputs, cache_dir=cache_dir) for root in corpora]
     info = corpora_record(corpora, shares)
