@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.listening.analysis import analyze, bradley_terry, mos_table, preference_table, screening
+from evaluation.listening.analysis import analyze, bradley_terry, mos_table, preference_table
 from evaluation.listening.report import write_report
+from evaluation.listening.screening import screening
 
 
 def votes(rng, strengths: dict[str, float], *, listeners=30, per_listener=30, tie_p=0.0, attribute="nat"):

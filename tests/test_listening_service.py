@@ -3,9 +3,9 @@ and listener ids agree across the exported tables."""
 
 import pytest
 
-from evaluation.listening.analysis import screening
 from evaluation.listening.assign import plan_listener
 from evaluation.listening.export import answers_frame, progress_by_listener, studies
+from evaluation.listening.screening import screening
 from evaluation.listening.service import ListeningError, ListeningService
 from evaluation.listening.store import Store
 from tests.listening_server import Clock, make_study

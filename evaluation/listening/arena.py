@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from evaluation.listening.analysis import bradley_terry, gate_counts, screening
+from evaluation.listening.analysis import bradley_terry
 from evaluation.listening.catalog import StudyCatalog
+from evaluation.listening.screening import gate_counts, screening
 
 #: seconds a computed board is served before it is computed again (0.1 s for a few hundred votes; the
 #: answers table and the screening grow with the votes)
