@@ -3,9 +3,11 @@
 # candidate row beside the bundled one on the PJS test split and the synthetic split.
 set -u
 cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
-CK="--checkpoint s2s-flow@pjs=${CANDIDATE:-runs/candidates/s2s-flow-pjs.pt}"
-OUT=runs/retrain-eval/new-flow
+# CANDIDATE, TAG and OUT pick another candidate (the 0.25-share retrain: train_flow_share.sh)
+ROW=s2s-flow@${TAG:-pjs}
+CK="--checkpoint $ROW=${CANDIDATE:-runs/candidates/s2s-flow-pjs.pt}"
+OUT=${OUT:-runs/retrain-eval/new-flow}
 python -m evaluation.benchmark --corpus corpora/pjs --split test --rtf-runs 0 --quiet --vocoders none $CK \
-  --converters "s2s-flow@pjs" --out $OUT/pjs_test
+  --converters "$ROW" --out $OUT/pjs_test
 python -m evaluation.benchmark --corpus corpora/synth80 --split test --limit 8 --rtf-runs 0 --quiet --vocoders none \
-  $CK --converters "s2s-flow,s2s-flow@pjs" --out $OUT/synthetic_test
+  $CK --converters "s2s-flow,$ROW" --out $OUT/synthetic_test

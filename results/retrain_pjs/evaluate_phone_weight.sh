@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
 OUT=runs/retrain-eval/lambda
 CK="--checkpoint parekh-mtl@l0.005=runs/retrain-lambda/lambda-0.005/parekh-p-mtl.pt"
-# λ 0.0015 is not scored: it stalled at crop MSE 0.10 from step 1,000 on and was stopped at 4,300 steps
+# λ 0.0015 is not scored: it stalled at crop MSE 0.10 from step 1,000 on and was stopped at 3,450 steps
 valid() {  # rows, folder
   python -m evaluation.benchmark --corpus corpora/pjs --split valid --melody reference --rtf-runs 0 --quiet \
     --vocoders none --ppg none $CK --converters "$1" --out $OUT/$2
