@@ -292,6 +292,15 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
     os.replace(tmp, path)
 
 
+def training_data(train: dict) -> str:
+    """What a checkpoint's train record says it learned from, in a few words (a conversion's note). A
+    checkpoint trained before corpora were mixed records its one corpus at the top level."""
+    records = train.get("corpora") or [train]
+    if any("CC BY-SA 4.0" in r.get("licenses", []) for r in records):
+        return "synthetic and real (PJS, CC BY-SA 4.0) pairs" if len(records) > 1 else "real PJS pairs"
+    return "synthetic pairs"
+
+
 def load_checkpoint(
     path: str | os.PathLike, *, model: str | None = None, feature_spec: FeatureSpec | None = None
 ) -> Checkpoint:

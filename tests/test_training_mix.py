@@ -49,3 +49,17 @@ def test_one_corpus_drawn_uniformly_draws_as_the_runs_before_the_mix():
     assert [e[0] for e in drawn] == [group[i][0] for i in expected]
     with pytest.raises(ValueError, match="'weighted' or 'uniform'"):
         CorpusMix([group], lambda e: e[1], single="random")
+
+
+def test_a_conversion_note_says_what_the_checkpoint_learned_from():
+    from models.base import training_data
+
+    synthetic = {"manifest_sha256": "a", "speakers": ["kal-f1"], "licenses": []}
+    pjs = {"manifest_sha256": "b", "speakers": ["pjs"], "licenses": ["CC BY-SA 4.0"]}
+    assert training_data({"corpora": [synthetic, pjs], "shares": [0.75, 0.25]}) == (
+        "synthetic and real (PJS, CC BY-SA 4.0) pairs"
+    )
+    assert training_data({"corpora": [pjs]}) == "real PJS pairs"
+    assert (
+        training_data({**synthetic, "steps": 10}) == "synthetic pairs"
+    )  # before mixing: one corpus, top level

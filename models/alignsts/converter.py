@@ -22,21 +22,13 @@ from models.alignsts.features import (
     speech_rhythm,
 )
 from models.alignsts.model import AlignSTS, AlignSTSConfig
-from models.base import Audio, ConversionResult, ProgressFn, Task, load_model
+from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, training_data
 from models.errors import AudioInputError
 from models.mel_converter import convert_with_vocoder
 from models.melody import Melody, required
 from models.vocoders import griffinlim_iterations_option, mel_vocoder, vocoder_option
 
 MIN_SECONDS = 0.5
-
-
-def training_data(train: dict) -> str:
-    """What a checkpoint's train record says it learned from, in a few words."""
-    records = train.get("corpora") or [train]
-    if any("CC BY-SA 4.0" in r.get("licenses", []) for r in records):
-        return "synthetic and real (PJS, CC BY-SA 4.0) pairs" if len(records) > 1 else "real PJS pairs"
-    return "synthetic pairs"
 
 
 @dataclass(frozen=True)

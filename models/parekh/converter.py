@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from models import features
-from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, option
+from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, option, training_data
 from models.dsp.sing_f0 import F0Style, singing_f0
 from models.mel_converter import convert_with_vocoder
 from models.melody import Melody, required
@@ -82,10 +82,6 @@ class ParekhConverter:
         self.name = f"parekh-{self.variant}"
         self.image_kind = checkpoint.config["melody_image"]
         self.train_info = checkpoint.train
-        self.trained_on = " + ".join(  # a checkpoint before mixing records its one corpus at the top level
-            "PJS (a real singer)" if "pjs" in c.get("speakers", []) else "synthetic pairs"
-            for c in self.train_info.get("corpora", [self.train_info])
-        )
 
     @torch.inference_mode()
     def singing_spectrogram(
@@ -133,7 +129,7 @@ class ParekhConverter:
             notes.append("The network was given the reference recording's own pitch curve.")
         notes.append(
             f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "
-            f"on {self.trained_on}, {self.image_kind} melody image; {how}"
+            f"on {training_data(self.train_info)}, {self.image_kind} melody image; {how}"
         )
         return convert_with_vocoder(
             audio,

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from models import features
-from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, option
+from models.base import Audio, ConversionResult, ProgressFn, Task, load_model, option, training_data
 from models.errors import AudioInputError
 from models.mel_converter import convert_with_vocoder
 from models.s2s_flow.data import SPEC
@@ -100,6 +100,6 @@ class S2SFlowConverter:
             progress=progress,
             notes=[
                 f"Generative flow singing → speech, trained {self.train_info.get('steps', '?')} steps on "
-                f"synthetic pairs; noise scale {options.noise_scale}, {options.vocoder}."
+                f"{training_data(self.train_info)}; noise scale {options.noise_scale}, {options.vocoder}."
             ],
         )
