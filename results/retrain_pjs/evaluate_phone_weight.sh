@@ -1,7 +1,7 @@
 #!/bin/bash
 # The smaller-λ P-MTL candidates (train_phone_weight.sh) beside the bundled P-MTL (λ 0.015), scored on PJS
-# valid to choose (the true singing as the reference to follow), then — CHOSEN=λ — the chosen one on the sets
-# of evaluate_log_image.sh: PJS test, the 13 real voices and the synthetic split's first 8 pairs.
+# valid to choose (the true singing as the reference to follow), then — CHOSEN=λ — the chosen one on PJS test
+# (not bundled, so the real voices and the synthetic split of evaluate_log_image.sh were not run for it).
 # P-MTL and B2 through HiFi-GAN ride along on valid: whether the vocoder, not the network, holds them back.
 set -u
 cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
@@ -16,10 +16,5 @@ if [ -z "${CHOSEN:-}" ]; then  # one process: the other core trains
   valid "parekh-mtl,parekh-mtl@l0.005,parekh-mtl[vocoder=hifigan],parekh-b2,parekh-b2[vocoder=hifigan]" pjs_valid
   exit
 fi
-ROW=parekh-mtl@l$CHOSEN
 python -m evaluation.benchmark --corpus corpora/pjs --split test --melody reference --rtf-runs 0 --quiet \
-  --vocoders none $CK --converters "$ROW" --out $OUT/pjs_test &
-python -m evaluation.benchmark --real --rtf-runs 0 --quiet $CK --converters "$ROW" --out $OUT/real_voice &
-wait
-python -m evaluation.benchmark --corpus corpora/synth80 --split test --limit 8 --rtf-runs 0 --quiet \
-  --vocoders none $CK --converters "$ROW" --out $OUT/synthetic_test
+  --vocoders none $CK --converters "parekh-mtl@l$CHOSEN" --out $OUT/pjs_test
