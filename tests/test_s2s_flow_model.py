@@ -152,6 +152,32 @@ def test_loss_falls_on_a_tiny_overfit_batch():
     assert terms["ce"] < 0.2  # the two sung phones are recognised
 
 
+def test_the_length_term_trains_only_the_duration_predictor_toward_the_true_length(tmp_path):
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="length-weight"):
+        S2SFlowTask([], corpus_info={}, config=TINY, length_weight=-1.0)
+    task = S2SFlowTask([synthetic_pair(rng)], corpus_info={}, config=TINY, length_weight=1.0)
+    pair = task.batch(rng, 1)["pairs"][0]
+    terms = pair_losses(task.model, pair)
+    h, logits = task.model.encoder(pair["singing"])
+    _, log_duration = task.model.prior(
+        h, logits, segments_from_labels(pair["phones"][0].numpy(), min_frames=1)
+    )
+    predicted = torch.exp(log_duration[0]).sum()  # Σ (1 + d̂) against T + U
+    expected = (torch.log(predicted) - np.log(pair["speech"].shape[2] + log_duration.shape[1])) ** 2
+    torch.testing.assert_close(terms["length"], expected)
+    terms["length"].backward()
+    touched = {
+        name.split(".")[0]
+        for name, p in task.model.named_parameters()
+        if p.grad is not None and p.grad.abs().sum() > 0
+    }
+    assert touched == {"duration"}  # its input is detached: the mel terms are not pulled by it
+    task.save(str(tmp_path / "len.pt"), train_info={"steps": 0})
+    assert torch.load(tmp_path / "len.pt", weights_only=True)["config"]["length_weight"] == 1.0
+
+
 def test_sampling_shapes_and_noise_scale():
     torch.manual_seed(0)
     model = S2SFlow(TINY).eval()
