@@ -1,0 +1,24 @@
+#!/bin/bash
+# The ICASSP 2020 variants trained toward the paper's 14,000 steps (train_long.sh; the 45-minute budget ends them
+# first) as NAME@long rows. Without CHOSEN: PJS valid, beside the bundled 6,000-step checkpoints, to choose.
+# CHOSEN="b2 …": those on PJS test, the 13 real voices and the synthetic split's first 8 pairs (the sets of
+# evaluate_log_image.sh), to bundle.
+set -u
+cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
+OUT=runs/retrain-eval/long
+checkpoints() { for v in $1; do printf -- " --checkpoint parekh-%s@long=runs/retrain-long/parekh-%s/parekh-%s.pt" "${v#p-}" "$v" "$v"; done; }
+rows() { for v in $1; do printf ",parekh-%s@long" "${v#p-}"; done | cut -c2-; }
+if [ -z "${CHOSEN:-}" ]; then
+  VARIANTS=${VARIANTS:-b2}
+  bundled=$(for v in $VARIANTS; do printf ",parekh-%s" "${v#p-}"; done | cut -c2-)
+  python -m evaluation.benchmark --corpus corpora/pjs --split valid --melody reference --rtf-runs 0 --quiet \
+    --vocoders none --ppg none $(checkpoints "$VARIANTS") --converters "$bundled,$(rows "$VARIANTS")" \
+    --out $OUT/pjs_valid_${VARIANTS// /_}
+  exit
+fi
+CK=$(checkpoints "$CHOSEN"); ROWS=$(rows "$CHOSEN")
+python -m evaluation.benchmark --corpus corpora/pjs --split test --melody reference --rtf-runs 0 --quiet \
+  --vocoders none $CK --converters "$ROWS" --out $OUT/pjs_test
+python -m evaluation.benchmark --real --rtf-runs 0 --quiet $CK --converters "$ROWS" --out $OUT/real_voice
+python -m evaluation.benchmark --corpus corpora/synth80 --split test --limit 8 --rtf-runs 0 --quiet \
+  --vocoders none $CK --converters "$ROWS" --out $OUT/synthetic_test
