@@ -1,6 +1,10 @@
 """Paired differences between systems of one benchmark table, item by item, with 95 % Student-t intervals:
 `python results/retrain_pjs/ordering.py results/retrain_pjs/pjs_test/results.csv "A>B" "B>C" …`
 ("A>B": A is expected better: lower LSD, higher RCA). Prints a markdown table.
+
+`python results/retrain_pjs/ordering.py --minus A B RESULTS.csv …`: A − B item by item for every measure either
+system has values for (the singing → speech rows' MCD, LSD, speaker similarity, DNSMOS, output length,
+intelligibility), one table row per file and measure.
 """
 
 import sys
@@ -40,5 +44,33 @@ def main(path: str, claims: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: measures --minus reports when present, in this order
+MEASURES = {
+    "mcd": "MCD", "lsd_icassp": "LSD (icassp)", "lsd_db": "LSD (dB)", "rca": "RCA", "speaker_sim": "speaker sim",
+    "dnsmos": "DNSMOS", "output_s": "output length (s)", "aligned": "align success", "phone_score": "phone score",
+    "wer": "WER", "per": "PER (ppg)",
+}  # fmt: skip
+
+
+def minus(a: str, b: str, paths: list[str]) -> str:
+    lines = ["| table | measure | A − B (95 % CI) | n |", "|---|---|---|---|"]
+    for path in paths:
+        rows = pd.read_csv(path)
+        rows = rows[rows["error"].isna() & rows["system"].isin([a, b])]
+        for column, label in MEASURES.items():
+            if column not in rows or rows[column].isna().all():
+                continue
+            wide = rows.pivot_table(index="item", columns="system", values=column)
+            if a not in wide or b not in wide:
+                continue
+            mean, half, n = mean_ci((wide[a] - wide[b]).dropna())
+            if n:
+                lines.append(f"| {path} | {label} | {mean:+.3f} ± {half:.3f} | {n} |")
+    return "\n".join([f"A = {a}, B = {b}", "", *lines])
+
+
 if __name__ == "__main__":
-    print(main(sys.argv[1], sys.argv[2:]))
+    if sys.argv[1] == "--minus":
+        print(minus(sys.argv[2], sys.argv[3], sys.argv[4:]))
+    else:
+        print(main(sys.argv[1], sys.argv[2:]))
