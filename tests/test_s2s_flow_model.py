@@ -152,7 +152,7 @@ def test_loss_falls_on_a_tiny_overfit_batch():
     assert terms["ce"] < 0.2  # the two sung phones are recognised
 
 
-def test_the_length_term_trains_only_the_duration_predictor_toward_the_true_length(tmp_path):
+def test_the_length_term_compares_summed_durations_and_trains_only_the_duration_predictor(tmp_path):
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="length-weight"):

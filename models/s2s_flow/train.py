@@ -186,7 +186,7 @@ def add_arguments(parser) -> None:
         "--length-weight",
         type=float,
         default=0.0,
-        help="weight of the utterance-length term (ln Σ predicted frames − ln true frames)²; 0 = off",
+        help="weight of the utterance-length term (ln Σ(1 + predicted frames) − ln Σ(1 + true frames))²; 0 = off",
     )
 
 
