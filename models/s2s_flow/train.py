@@ -65,7 +65,9 @@ def pair_losses(
     predicted_units: bool = False,
     skip_penalty: float = DEFAULT_SKIP_PENALTY,
 ) -> dict:
-    """The three loss terms of one pair (tensors (1, n_mels, T) and (1, T_sing)).
+    """The loss terms of one pair: MLE, alignment, duration, cross-entropy and length.
+
+    ``example``: tensors (1, n_mels, T) of singing and speech and (1, T_sing) of sung phones.
 
     ``predicted_units``: units from the posteriorgram as at inference, instead of the labelled phones.
     """

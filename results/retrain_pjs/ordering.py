@@ -2,8 +2,8 @@
 `python results/retrain_pjs/ordering.py results/retrain_pjs/pjs_test/results.csv "A>B" "B>C" …`
 ("A>B": A is expected better: lower LSD, higher RCA). Prints a markdown table.
 
-`python results/retrain_pjs/ordering.py --minus A B RESULTS.csv …`: A − B item by item for every measure either
-system has values for (the singing → speech rows' MCD, LSD, speaker similarity, DNSMOS, output length,
+`python results/retrain_pjs/ordering.py --minus A B RESULTS.csv …`: A − B item by item for every measure both
+systems have values for (the singing → speech rows' MCD, LSD, speaker similarity, DNSMOS, output length,
 intelligibility), one table row per file and measure.
 """
 

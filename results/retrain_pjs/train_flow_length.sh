@@ -6,4 +6,4 @@
 # Weight 4: even if the predictor could only shift every unit alike, the term would close 4/(1+4) = 80 % of that
 # gap against the per-unit loss; it trains the duration predictor alone (its input is detached).
 # Otherwise train_flow_share.sh's run: same data, phases, thread and seed.
-OUT=runs/retrain-flow-length exec "$(dirname "$0")/train_flow_share.sh" --length-weight 4
+FLOW_RUN=runs/retrain-flow-length exec "$(dirname "$0")/train_flow_share.sh" --length-weight 4

@@ -12,5 +12,4 @@ OUT=runs/retrain-long
 mkdir -p $OUT
 /usr/bin/time -v python -m models.training parekh $MIX --augment --noise $NOISE --variant $VARIANT \
   --melody-image log --steps 14000 --minutes 45 --threads 1 --seed 0 --out $OUT/parekh-$VARIANT \
-  > $OUT/parekh-$VARIANT.log 2>&1
-echo $VARIANT DONE
+  > $OUT/parekh-$VARIANT.log 2>&1 && echo $VARIANT DONE

@@ -2,8 +2,9 @@
 `python results/retrain_pjs/flow_length/length_ratio.py CKPT [CKPT …]` (from the repository root, PYTHONPATH=.).
 
 "labelled units": runs of the labelled sung phone (as in training); "found units": runs of the smoothed
-posteriorgram argmax (as at inference). Also exp of the per-unit MSE of log(1 + frames) against the monotonic
-search's durations (labelled units): the duration predictor's own fit, as a factor.
+posteriorgram argmax (as at inference). Also exp of the per-unit RMS error of log(1 + frames) against the
+monotonic search's durations (labelled units): the duration predictor's own fit, as the factor a unit's
+predicted length is typically off by.
 """
 
 import sys
@@ -35,7 +36,7 @@ def ratios(net: S2SFlow, example) -> tuple[float, float, float]:
     mu, log_duration = net.prior(h, logits, labelled)
     target = (pair["speech"][0] - MEL_CENTER) / MEL_SCALE
     searched = maximum_path(alignment_logp(target, mu[0]).numpy()).sum(axis=1)
-    fit = float(np.exp(np.mean((log_duration[0].numpy() - np.log1p(searched)) ** 2)))
+    fit = float(np.exp(np.sqrt(np.mean((log_duration[0].numpy() - np.log1p(searched)) ** 2))))
     found = segments_from_labels(smooth_labels(logits[0].argmax(dim=0).numpy()))
     _, found_duration = net.prior(h, logits, found)
     return (
@@ -47,7 +48,9 @@ def ratios(net: S2SFlow, example) -> tuple[float, float, float]:
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    print("| checkpoint | split | predicted / true, labelled units | found units | exp(per-unit MSE) |")
+    print(
+        "| checkpoint | split | predicted / true, labelled units | found units | per-unit factor off, exp(RMS) |"
+    )
     print("|---|---|---|---|---|")
     for path in sys.argv[1:]:
         net, _ = load_model(
