@@ -7,12 +7,11 @@ set -u
 cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
 OUT=runs/retrain-eval/long
 checkpoints() { for v in $1; do printf -- " --checkpoint parekh-%s@long=runs/retrain-long/parekh-%s/parekh-%s.pt" "${v#p-}" "$v" "$v"; done; }
-rows() { for v in $1; do printf ",parekh-%s@long" "${v#p-}"; done | cut -c2-; }
+rows() { for v in $1; do printf ",parekh-%s%s" "${v#p-}" "${2-@long}"; done | cut -c2-; }  # variants [, tag]
 if [ -z "${CHOSEN:-}" ]; then
   VARIANTS=${VARIANTS:-b2}
-  bundled=$(for v in $VARIANTS; do printf ",parekh-%s" "${v#p-}"; done | cut -c2-)
   python -m evaluation.benchmark --corpus corpora/pjs --split valid --melody reference --rtf-runs 0 --quiet \
-    --vocoders none --ppg none $(checkpoints "$VARIANTS") --converters "$bundled,$(rows "$VARIANTS")" \
+    --vocoders none --ppg none $(checkpoints "$VARIANTS") --converters "$(rows "$VARIANTS" ""),$(rows "$VARIANTS")" \
     --out $OUT/pjs_valid_${VARIANTS// /_}
   exit
 fi

@@ -13,7 +13,14 @@ import pandas as pd
 
 from evaluation.benchmark.table import mean_ci
 
-METRICS = (("lsd_icassp", "LSD (icassp)", -1), ("rca", "RCA", 1))
+#: every measure a table may have, with its label; --minus reports those present, in this order
+MEASURES = {
+    "mcd": "MCD", "lsd_icassp": "LSD (icassp)", "lsd_db": "LSD (dB)", "rca": "RCA", "speaker_sim": "speaker sim",
+    "dnsmos": "DNSMOS", "output_s": "output length (s)", "aligned": "align success", "phone_score": "phone score",
+    "wer": "WER", "per": "PER (ppg)",
+}  # fmt: skip
+#: the paper-ordering claims' measures and which way is better (−1: lower)
+METRICS = (("lsd_icassp", -1), ("rca", 1))
 
 
 def verdict(low: float, high: float, better: int) -> str:
@@ -23,20 +30,30 @@ def verdict(low: float, high: float, better: int) -> str:
     return "yes" if low > 0 else "no" if high < 0 else "tie"
 
 
-def main(path: str, claims: list[str]) -> str:
+def paired(rows: pd.DataFrame, a: str, b: str, column: str) -> tuple[float, float, int]:
+    """Mean ± 95 % half-width and n of A − B in ``column`` over the items both systems have a value for."""
+    wide = rows[rows["system"].isin([a, b])].pivot_table(index="item", columns="system", values=column)
+    if a not in wide or b not in wide:
+        return float("nan"), float("nan"), 0
+    return mean_ci((wide[a] - wide[b]).dropna())
+
+
+def scored(path: str) -> pd.DataFrame:
     rows = pd.read_csv(path)
-    rows = rows[rows["error"].isna()]
-    values = [m for m, _, _ in METRICS]
+    return rows[rows["error"].isna()]
+
+
+def main(path: str, claims: list[str]) -> str:
+    rows = scored(path)
     lines = [
-        "| claim | " + " | ".join(f"{label}: A − B (95 % CI)" for _, label, _ in METRICS) + " | holds? | n |",
+        "| claim | " + " | ".join(f"{MEASURES[m]}: A − B (95 % CI)" for m, _ in METRICS) + " | holds? | n |",
         "|---|" + "---|" * (len(METRICS) + 2),
     ]
     for claim in claims:
         a, b = claim.split(">")
-        wide = rows[rows["system"].isin([a, b])].pivot_table(index="item", columns="system", values=values)
         cells, verdicts, n = [], [], 0
-        for metric, _, better in METRICS:
-            mean, half, n = mean_ci((wide[metric][a] - wide[metric][b]).dropna())
+        for metric, better in METRICS:
+            mean, half, n = paired(rows, a, b, metric)
             cells.append(f"{mean:+.3f} ± {half:.3f}")
             verdicts.append(verdict(mean - half, mean + half, better))
         holds = f"LSD {verdicts[0]}, RCA {verdicts[1]}"
@@ -44,26 +61,14 @@ def main(path: str, claims: list[str]) -> str:
     return "\n".join(lines)
 
 
-#: measures --minus reports when present, in this order
-MEASURES = {
-    "mcd": "MCD", "lsd_icassp": "LSD (icassp)", "lsd_db": "LSD (dB)", "rca": "RCA", "speaker_sim": "speaker sim",
-    "dnsmos": "DNSMOS", "output_s": "output length (s)", "aligned": "align success", "phone_score": "phone score",
-    "wer": "WER", "per": "PER (ppg)",
-}  # fmt: skip
-
-
 def minus(a: str, b: str, paths: list[str]) -> str:
     lines = ["| table | measure | A − B (95 % CI) | n |", "|---|---|---|---|"]
     for path in paths:
-        rows = pd.read_csv(path)
-        rows = rows[rows["error"].isna() & rows["system"].isin([a, b])]
+        rows = scored(path)
         for column, label in MEASURES.items():
             if column not in rows or rows[column].isna().all():
                 continue
-            wide = rows.pivot_table(index="item", columns="system", values=column)
-            if a not in wide or b not in wide:
-                continue
-            mean, half, n = mean_ci((wide[a] - wide[b]).dropna())
+            mean, half, n = paired(rows, a, b, column)
             if n:
                 lines.append(f"| {path} | {label} | {mean:+.3f} ± {half:.3f} | {n} |")
     return "\n".join([f"A = {a}, B = {b}", "", *lines])
