@@ -156,3 +156,40 @@ def test_phone_weight_scales_the_cross_entropy_and_is_refused_without_a_phone_he
         make_variant_task("p-mse", "no-such-corpus", cache_dir=None, phone_weight=0.005)
     with pytest.raises(ValueError, match="≥ 0"):
         make_variant_task("p-mtl", "no-such-corpus", cache_dir=None, phone_weight=-1)
+
+
+def test_warm_start_takes_every_weight_but_a_missing_phone_head_and_refuses_another_network(tmp_path):
+    from models.parekh.train import warm_start
+
+    source = _tiny_task("p-mse")
+    path = str(tmp_path / "parekh-p-mse.pt")
+    source.save(path, train_info={"steps": 7, "wall_s": 1.5})
+    target = _tiny_task("p-mtl")
+    head_before = {k: v.clone() for k, v in target.model.phone_head.state_dict().items()}
+    record = warm_start(target.model, path)
+    assert record["variant"] == "p-mse" and record["steps"] == 7 and len(record["sha256"]) == 64
+    for key, value in source.model.state_dict().items():
+        assert torch.equal(target.model.state_dict()[key], value), key
+    for key, value in target.model.phone_head.state_dict().items():
+        assert torch.equal(value, head_before[key])  # no phone head to take: it keeps its init
+    with pytest.raises(ValueError, match="differs"):
+        warm_start(_tiny_task("b2").model, path)
+
+
+def test_the_griffin_lim_exponent_reaches_the_vocoder(tmp_path):
+    from models.features import Audio
+
+    task = _tiny_task("b2")
+    path = str(tmp_path / "parekh-b2.pt")
+    task.save(path, train_info={"steps": 0})
+    converter = ParekhConverter(path)
+    speech = Audio(np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32), 16000)
+    melody = parse_note_text("tempo=120: A3/4 C4/4")
+    outputs = {}
+    for power in (1.2, 1.5):
+        options = converter.Options(griffinlim_iterations=2, griffinlim_power=power)
+        result = converter.convert(speech, melody=melody, options=options)
+        assert f"|S|^{power:g}" in " ".join(result.notes)
+        outputs[power] = result.audio.samples
+    assert not np.allclose(outputs[1.2], outputs[1.5])
+    assert converter.Options().griffinlim_power == 1.5

@@ -9,13 +9,15 @@ without its phase-vocoder cost).
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-from models.base import Checkpoint, save_checkpoint
+from models.base import Checkpoint, load_checkpoint, save_checkpoint
 from models.parekh import augment as augmentation
 from models.parekh.data import MELODY_IMAGES, SPEC, Example, load_split, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
@@ -178,6 +180,12 @@ def add_arguments(parser) -> None:
         default=None,
         help=f"λ of the phone head's cross-entropy (default: the variant's; the paper's {PHONE_WEIGHT} for P-MTL)",
     )
+    parser.add_argument(
+        "--init",
+        default=None,
+        help="start from this checkpoint's weights (same network; a phone head it lacks starts fresh), "
+        "e.g. P-MTL from a trained P-MSE",
+    )
     parser.add_argument("--cache", default="runs/cache", help="feature cache folder")
 
 
@@ -194,7 +202,33 @@ def make_task(args) -> tuple[ParekhTask, dict]:
         melody_image=args.melody_image,
         phone_weight=args.phone_weight,
     )
+    if args.init:
+        task.corpus_info["init"] = warm_start(task.model, args.init)
     return task, DEFAULTS
+
+
+def warm_start(model: ParekhSTS, path: str) -> dict:
+    """Load a trained checkpoint's weights into ``model`` before training (a resume replaces them with the
+    run's own state). Every weight must match but the phone head's, which may be missing (a P-MSE
+    checkpoint): it starts from its init. Returns what the checkpoint record keeps of the start."""
+    checkpoint = load_checkpoint(path, model="parekh", feature_spec=SPEC)
+    ours, theirs = model.cfg.to_dict(), checkpoint.config["model"]
+    if {k: v for k, v in ours.items() if k != "phone_head"} != {
+        k: v for k, v in theirs.items() if k != "phone_head"
+    }:
+        raise ValueError(f"--init {path}: its network {theirs} differs from this variant's {ours}")
+    missing, unexpected = model.load_state_dict(checkpoint.state_dict, strict=False)
+    if unexpected or any(not key.startswith("phone_head.") for key in missing):
+        raise ValueError(f"--init {path}: weights do not match (missing {missing}, unexpected {unexpected})")
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return {
+        "from": os.path.basename(path),
+        "sha256": digest,
+        "variant": checkpoint.config["variant"],
+        "steps": checkpoint.train.get("steps"),
+        "wall_s": checkpoint.train.get("wall_s"),
+    }
 
 
 def make_variant_task(
