@@ -26,7 +26,7 @@ from models.base import Audio, load_checkpoint
 from models.corpus.manifest import audio_path, read_manifest
 from models.features import load_audio
 from models.melody import Note
-from models.parekh.converter import PAPER_GL_POWER
+from models.parekh.converter import GL_POWER
 from models.parekh.data import SPEC, load_split, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS
 from models.parekh.train import VARIANTS
@@ -52,8 +52,7 @@ def run(corpus: str, runs: str, variants: list[str], *, split: str, limit: int |
     import pandas as pd
 
     pairs = read_manifest(corpus, split=split)[:limit]
-    # the paper's exponent: this table reproduces its procedure (and its committed results used it)
-    vocoder = GriffinLim(spec=SPEC, n_iter=GL_ITERATIONS, power=PAPER_GL_POWER)
+    vocoder = GriffinLim(spec=SPEC, n_iter=GL_ITERATIONS, power=GL_POWER)
     references = [load_audio(audio_path(corpus, p.singing_wav), sr=SPEC.sample_rate) for p in pairs]
     notes = [[Note(m, o, d) for m, o, d in p.notes] for p in pairs]
     rows, floors = [], []
