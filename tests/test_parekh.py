@@ -176,7 +176,7 @@ def test_warm_start_takes_every_weight_but_a_missing_phone_head_and_refuses_anot
         warm_start(_tiny_task("b2").model, path)
 
 
-def test_the_griffin_lim_exponent_reaches_the_vocoder(tmp_path):
+def test_the_griffin_lim_exponent_and_the_harmonic_emphasis_reach_the_output(tmp_path):
     from models.features import Audio
 
     task = _tiny_task("b2")
@@ -193,3 +193,23 @@ def test_the_griffin_lim_exponent_reaches_the_vocoder(tmp_path):
         outputs[power] = result.audio.samples
     assert not np.allclose(outputs[1.2], outputs[1.5])
     assert converter.Options().griffinlim_power == 1.2  # the paper's
+    combed = converter.convert(
+        speech, melody=melody, options=converter.Options(griffinlim_iterations=2, harmonic_emphasis=1.0)
+    )
+    assert "Harmonics sharpened" in " ".join(combed.notes)
+    assert not np.allclose(combed.audio.samples, outputs[1.2])
+    assert converter.Options().harmonic_emphasis == 0.0  # the paper's output unless asked
+
+
+def test_harmonic_comb_raises_the_given_harmonics_lowers_between_and_leaves_unvoiced_frames():
+    from models.parekh.converter import harmonic_comb
+
+    flat = np.full((513, 3), np.log1p(1.0), np.float32)  # |S| = 1 everywhere
+    f0 = np.array([250.0, 0.0, 125.0])  # 250 Hz is 16 bins of 15.625 Hz
+    out = np.expm1(harmonic_comb(flat, f0, 0.5))
+    assert out[16, 0] == pytest.approx(np.exp(0.5), rel=1e-4)  # the first harmonic
+    assert out[48, 0] == pytest.approx(np.exp(0.5), rel=1e-4)  # the third
+    assert out[24, 0] == pytest.approx(np.exp(-0.5), rel=1e-4)  # midway between the first two
+    assert np.allclose(out[:, 1], 1.0)  # unvoiced: untouched
+    assert out[8, 2] == pytest.approx(np.exp(0.5), rel=1e-4)  # 125 Hz: every 8th bin
+    assert np.log(out[16:32, 0]).mean() == pytest.approx(0.0, abs=1e-6)  # no level change over a harmonic
