@@ -12,6 +12,16 @@ import pandas as pd
 from evaluation.benchmark import table
 
 
+def rename_pair(pair: str) -> tuple[str, str]:
+    """``OLD=NEW`` split at the first "=" outside brackets (either name may carry options: ``name[k=v]``)."""
+    depth = 0
+    for i, char in enumerate(pair):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "=" and depth == 0:
+            return pair[:i], pair[i + 1 :]
+    raise ValueError(f"rename {pair!r}: write OLD=NEW")
+
+
 def renamed(system: str, names: dict[str, str]) -> str:
     """``system`` with the part before " ←" (the converter) looked up in ``names``."""
     converter, arrow, rest = system.partition(" ←")
@@ -24,7 +34,7 @@ if __name__ == "__main__":
     for spec in runs:
         run, _, rename = spec.rpartition(":") if ":" in spec else (spec, "", "")
         frame = pd.read_csv(f"{run}/results.csv")
-        names = dict(pair.rsplit("=", 1) for pair in filter(None, rename.split(",")))
+        names = dict(rename_pair(pair) for pair in filter(None, rename.split(",")))
         frame["system"] = frame["system"].map(lambda system, names=names: renamed(system, names))
         seen = set().union(*(set(f["system"]) for f in frames)) if frames else set()
         frames.append(frame[~frame["system"].isin(seen)])
