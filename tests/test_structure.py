@@ -68,7 +68,8 @@ def test_the_metrics_reach_into_no_converter_package():
 
 def test_converters_load_their_networks_in_one_place():
     """Every trained converter goes through models.base.load_model (checks, strict weights, eval mode);
-    only the trainer's resume and the bundled HiFi-GAN (not a Songbridge checkpoint) load weights elsewhere."""
+    only the trainer (its resume and a warm start) and the bundled HiFi-GAN (not a Songbridge checkpoint) load
+    weights elsewhere."""
     loaders = sorted(
         p.relative_to(ROOT).as_posix()
         for p in (ROOT / "models").rglob("*.py")

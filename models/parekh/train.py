@@ -21,6 +21,7 @@ from models.base import Checkpoint, load_checkpoint, save_checkpoint
 from models.parekh import augment as augmentation
 from models.parekh.data import MELODY_IMAGES, SPEC, Example, load_split, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
+from models.training.loop import load_start
 from models.training.mix import CorpusMix, corpora_record, parse_shares
 
 PHONE_WEIGHT = 0.015
@@ -217,9 +218,10 @@ def warm_start(model: ParekhSTS, path: str) -> dict:
         k: v for k, v in theirs.items() if k != "phone_head"
     }:
         raise ValueError(f"--init {path}: its network {theirs} differs from this variant's {ours}")
-    missing, unexpected = model.load_state_dict(checkpoint.state_dict, strict=False)
-    if unexpected or any(not key.startswith("phone_head.") for key in missing):
-        raise ValueError(f"--init {path}: weights do not match (missing {missing}, unexpected {unexpected})")
+    try:
+        load_start(model, checkpoint.state_dict, fresh="phone_head.")
+    except ValueError as error:
+        raise ValueError(f"--init {path}: {error}") from None
     with open(path, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     return {

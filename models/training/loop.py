@@ -19,6 +19,16 @@ import numpy as np
 import torch
 
 
+def load_start(model: torch.nn.Module, state_dict: dict, *, fresh: str = "") -> None:
+    """A trained network's weights as the start of a new run (a warm start; a resume replaces them with the
+    run's own state). Every weight must match, except those under ``fresh`` (a prefix: a part the source
+    lacks, such as a new head), which keep their init."""
+    missing, unexpected = model.load_state_dict(state_dict, strict=False)
+    stray = [key for key in missing if not (fresh and key.startswith(fresh))]
+    if unexpected or stray:
+        raise ValueError(f"the start's weights do not match: missing {stray}, unexpected {unexpected}")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     steps: int = 14000
