@@ -174,6 +174,10 @@ def test_warm_start_takes_every_weight_but_a_missing_phone_head_and_refuses_anot
         assert torch.equal(value, head_before[key])  # no phone head to take: it keeps its init
     with pytest.raises(ValueError, match="differs"):
         warm_start(_tiny_task("b2").model, path)
+    other_image = VARIANTS["p-mtl"].__class__(**{**target.variant.__dict__, "melody_image": "log"})
+    with pytest.raises(ValueError, match="melody_image"):
+        warm_start(_tiny_task("p-mtl").model, path, variant=other_image)
+    assert warm_start(_tiny_task("p-mtl").model, path, variant=target.variant)["steps"] == 7
 
 
 def test_the_griffin_lim_exponent_and_the_harmonic_emphasis_reach_the_output(tmp_path):

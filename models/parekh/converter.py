@@ -26,7 +26,7 @@ from models.vocoders import GriffinLim, griffinlim_iterations_option, hifigan, v
 
 #: the sharpening of |S| before phase reconstruction, the paper's. 1.5 was the best shared value for LSD
 #: (icassp) on PJS valid (−0.6 to −1.2) and on test cleaner (DNSMOS +0.2 to +0.6), but it also scales the
-#: envelope and tilt: MCD +1.4 to +1.7 dB, LSD (dB) worse, speaker similarity −0.03 (results/retrain_pjs/sharpen/)
+#: envelope and tilt: MCD +1.4 to +1.7 dB, speaker similarity −0.03 (results/retrain_pjs/sharpen/)
 GL_POWER = 1.2
 #: mean ln-mel difference between the 16 kHz-mapped and the directly computed HiFi-GAN mel, measured on
 #: held-out synthetic singing (+0.195): the denser 16 kHz bins sum more of a spread spectrum
@@ -36,12 +36,25 @@ MEL_OFFSET = 0.195
 def harmonic_comb(log1p_magnitude: np.ndarray, f0: np.ndarray, depth: float) -> np.ndarray:
     """Our post-filter: |S| raised by e^depth at the harmonics of ``f0`` (Hz per frame, 0 unvoiced) and
     lowered as much midway between them, in voiced frames — the pitch the network was given, drawn sharply
-    into a prediction that blurs its harmonics. The log-spectral mean over a harmonic is unchanged."""
+    into a prediction that blurs its harmonics. Over a harmonic period spanning whole bins, ln|S| keeps its
+    mean. Measured on Griffin-Lim's path only (results/retrain_pjs/sharpen/); it applies before either vocoder."""
     freqs = np.arange(log1p_magnitude.shape[0]) * SPEC.sample_rate / SPEC.n_fft
-    voiced = f0 > 0
+    voiced = np.isfinite(f0) & (f0 > 0)
     cycles = freqs[:, None] / np.where(voiced, f0, 1.0)[None, :]
     comb = np.where(voiced[None, :], np.cos(2 * np.pi * cycles), 0.0)
     return np.log1p(np.expm1(log1p_magnitude) * np.exp(depth * comb)).astype(np.float32)
+
+
+def given_f0(melody: Melody, frames: int, *, vibrato_cents: float = 35.0) -> np.ndarray:
+    """The F0 (Hz per 16 ms frame, 0 unvoiced) the network is given for ``melody``: a followed reference
+    recording's own contour, as the paper feeds it, or the notes' singing F0 with vibrato."""
+    hop_s = SPEC.hop_length / SPEC.sample_rate
+    if melody.follows_contour:
+        f0 = np.zeros(frames)
+        contour = melody.contour(hop_s).hz[:frames]
+        f0[: len(contour)] = contour
+        return f0
+    return singing_f0(melody, frames, hop_s, F0Style(vibrato_extent_cents=vibrato_cents))
 
 
 def linear_to_hifigan_mel(log1p_magnitude: np.ndarray) -> np.ndarray:
@@ -120,6 +133,14 @@ class ParekhConverter:
         self.image_kind = checkpoint.config["melody_image"]
         self.train_info = checkpoint.train
 
+    def trained_steps(self) -> str:
+        """Its training steps, with those of a checkpoint it was started from (``--init``)."""
+        steps = self.train_info.get("steps", "?")
+        start = self.train_info.get("init") or {}
+        if start.get("steps"):
+            return f"{steps:,} (on from {start.get('variant', 'another checkpoint')}'s {start['steps']:,})"
+        return f"{steps:,}" if isinstance(steps, int) else str(steps)
+
     @torch.inference_mode()
     def singing_spectrogram(
         self, speech: Audio, melody: Melody, *, vibrato_cents: float = 35.0, harmonic_emphasis: float = 0.0
@@ -129,14 +150,7 @@ class ParekhConverter:
         hop = SPEC.hop_length
         n_samples = int(round(melody.duration * SPEC.sample_rate / hop)) * hop
         x = speech_input(features.to_rate(speech, SPEC.sample_rate), n_samples)
-        if melody.follows_contour:  # a reference recording's own F0, as the paper feeds the network
-            f0 = np.zeros(x.shape[1])
-            contour = melody.contour(hop / SPEC.sample_rate).hz[: x.shape[1]]
-            f0[: len(contour)] = contour
-        else:
-            f0 = singing_f0(
-                melody, x.shape[1], hop / SPEC.sample_rate, F0Style(vibrato_extent_cents=vibrato_cents)
-            )
+        f0 = given_f0(melody, x.shape[1], vibrato_cents=vibrato_cents)
         image = melody_image(f0, self.image_kind)
         y, _ = self.model(torch.from_numpy(x)[None], torch.from_numpy(image)[None])
         predicted = y[0].clamp_min(0).numpy()
@@ -175,7 +189,7 @@ class ParekhConverter:
         if melody.follows_contour:
             notes.append("The network was given the reference recording's own pitch curve.")
         notes.append(
-            f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.train_info.get('steps', '?')} steps "
+            f"ICASSP 2020 encoder–decoder, variant {self.variant}, trained {self.trained_steps()} steps "
             f"on {training_data(self.train_info)}, {self.image_kind} melody image; {how}"
         )
         return convert_with_vocoder(

@@ -203,21 +203,29 @@ def make_task(args) -> tuple[ParekhTask, dict]:
         melody_image=args.melody_image,
         phone_weight=args.phone_weight,
     )
-    if args.init:
-        task.corpus_info["init"] = warm_start(task.model, args.init)
+    if args.init:  # on a resume too (the loop then replaces the weights with the run's own state)
+        task.corpus_info["init"] = warm_start(task.model, args.init, variant=task.variant)
     return task, DEFAULTS
 
 
-def warm_start(model: ParekhSTS, path: str) -> dict:
-    """Load a trained checkpoint's weights into ``model`` before training (a resume replaces them with the
-    run's own state). Every weight must match but the phone head's, which may be missing (a P-MSE
-    checkpoint): it starts from its init. Returns what the checkpoint record keeps of the start."""
+def warm_start(model: ParekhSTS, path: str, *, variant: Variant | None = None) -> dict:
+    """Load a trained checkpoint's weights into ``model`` before training. The network must be the same (the
+    weight init and a phone head aside: a P-MSE checkpoint has none, and the head starts from its init) and,
+    given ``variant``, so must the melody image and the input it was trained on. Returns what the checkpoint
+    record keeps of the start."""
     checkpoint = load_checkpoint(path, model="parekh", feature_spec=SPEC)
-    ours, theirs = model.cfg.to_dict(), checkpoint.config["model"]
-    if {k: v for k, v in ours.items() if k != "phone_head"} != {
-        k: v for k, v in theirs.items() if k != "phone_head"
-    }:
+    ignored = ("phone_head", "init")
+    ours = {k: v for k, v in model.cfg.to_dict().items() if k not in ignored}
+    theirs = {k: v for k, v in checkpoint.config["model"].items() if k not in ignored}
+    if ours != theirs:
         raise ValueError(f"--init {path}: its network {theirs} differs from this variant's {ours}")
+    if variant is not None:
+        for field in ("melody_image", "inputs"):
+            if checkpoint.config.get(field) != getattr(variant, field):
+                raise ValueError(
+                    f"--init {path}: trained with {field} {checkpoint.config.get(field)!r}, "
+                    f"this run uses {getattr(variant, field)!r}"
+                )
     try:
         load_start(model, checkpoint.state_dict, fresh="phone_head.")
     except ValueError as error:

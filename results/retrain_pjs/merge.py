@@ -12,14 +12,23 @@ import pandas as pd
 from evaluation.benchmark import table
 
 
-def rename_pair(pair: str) -> tuple[str, str]:
-    """``OLD=NEW`` split at the first "=" outside brackets (either name may carry options: ``name[k=v]``)."""
-    depth = 0
-    for i, char in enumerate(pair):
+def split_outside_brackets(text: str, separator: str, *, at_most: int = -1) -> list[str]:
+    """``text`` split at each ``separator`` outside brackets (names may carry options: ``name[k=v;k=v]``)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
         depth += {"[": 1, "]": -1}.get(char, 0)
-        if char == "=" and depth == 0:
-            return pair[:i], pair[i + 1 :]
-    raise ValueError(f"rename {pair!r}: write OLD=NEW")
+        if char == separator and depth == 0 and at_most != len(parts):
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
+
+
+def rename_pair(pair: str) -> tuple[str, str]:
+    """``OLD=NEW``, split at the first "=" outside brackets."""
+    parts = split_outside_brackets(pair, "=", at_most=1)
+    if len(parts) != 2:
+        raise ValueError(f"rename {pair!r}: write OLD=NEW")
+    return parts[0], parts[1]
 
 
 def renamed(system: str, names: dict[str, str]) -> str:
@@ -34,7 +43,7 @@ if __name__ == "__main__":
     for spec in runs:
         run, _, rename = spec.rpartition(":") if ":" in spec else (spec, "", "")
         frame = pd.read_csv(f"{run}/results.csv")
-        names = dict(rename_pair(pair) for pair in filter(None, rename.split(",")))
+        names = dict(rename_pair(pair) for pair in filter(None, split_outside_brackets(rename, ",")))
         frame["system"] = frame["system"].map(lambda system, names=names: renamed(system, names))
         seen = set().union(*(set(f["system"]) for f in frames)) if frames else set()
         frames.append(frame[~frame["system"].isin(seen)])

@@ -1,6 +1,6 @@
 #!/bin/bash
 # P-MTL started from the bundled P-MSE (the same network without the phone head) and trained on with the
-# paper's λ = 0.015: the two stages together inside the 45-minute budget (P-MSE took 25.6 min, so this stage
+# paper's λ = 0.015 (the start used: sha256 baa7679f…): the two stages inside the 45-minute budget (P-MSE took 25.6 min, so this stage
 # gets 19). Everything else as train_log_image.sh: log-F0 melody image, synthetic + PJS train at a 0.75 PJS
 # share, augmentation, batches of 16, seed 0, 1 thread. The learning rate goes on from where P-MSE's
 # schedule ended (0.002 × 0.92^6 ≈ 0.0012), decayed ×0.92 per 1,000 steps as before.

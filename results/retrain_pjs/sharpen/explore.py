@@ -17,7 +17,7 @@ from scipy.ndimage import uniform_filter1d
 
 from evaluation.benchmark.items import corpus_items
 from evaluation.metrics import lsd_icassp, true_pitch_scores
-from models.parekh.converter import ParekhConverter, harmonic_comb
+from models.parekh.converter import ParekhConverter, given_f0, harmonic_comb
 from models.parekh.data import SPEC
 from models.vocoders import GriffinLim
 
@@ -68,8 +68,7 @@ def main(which: str, names: list[str]) -> None:
         for item in items:
             melody = item.reference_melody()
             pred = conv.singing_spectrogram(item.speech, melody)
-            f0 = melody.contour(SPEC.hop_length / SPEC.sample_rate).hz[: pred.shape[1]]
-            f0 = np.pad(f0, (0, pred.shape[1] - len(f0)))  # as the converter lays it out
+            f0 = given_f0(melody, pred.shape[1])
             for label, out in variants(pred, f0) if which == "comb" else variants(pred):
                 lsd = lsd_icassp(item.singing, out)
                 # the vocoder's exponent leaves pitch alone (``first``: RCA within ±0.005), so the sweep skips it
