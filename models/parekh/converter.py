@@ -135,11 +135,15 @@ class ParekhConverter:
 
     def trained_steps(self) -> str:
         """Its training steps, with those of a checkpoint it was started from (``--init``)."""
-        steps = self.train_info.get("steps", "?")
+
+        def count(n) -> str:
+            return f"{n:,}" if isinstance(n, int) else str(n)
+
+        steps = count(self.train_info.get("steps", "?"))
         start = self.train_info.get("init") or {}
         if start.get("steps"):
-            return f"{steps:,} (on from {start.get('variant', 'another checkpoint')}'s {start['steps']:,})"
-        return f"{steps:,}" if isinstance(steps, int) else str(steps)
+            return f"{steps} (on from {start.get('variant', 'another checkpoint')}'s {count(start['steps'])})"
+        return steps
 
     @torch.inference_mode()
     def singing_spectrogram(

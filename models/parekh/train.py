@@ -9,7 +9,6 @@ without its phase-vocoder cost).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, replace
 
@@ -18,6 +17,7 @@ import torch
 from torch.nn import functional as F
 
 from models.base import Checkpoint, load_checkpoint, save_checkpoint
+from models.corpus.manifest import sha256_file
 from models.parekh import augment as augmentation
 from models.parekh.data import MELODY_IMAGES, SPEC, Example, load_split, melody_image
 from models.parekh.model import ParekhConfig, ParekhSTS, parameter_count
@@ -230,11 +230,9 @@ def warm_start(model: ParekhSTS, path: str, *, variant: Variant | None = None) -
         load_start(model, checkpoint.state_dict, fresh="phone_head.")
     except ValueError as error:
         raise ValueError(f"--init {path}: {error}") from None
-    with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
     return {
         "from": os.path.basename(path),
-        "sha256": digest,
+        "sha256": sha256_file(path),
         "variant": checkpoint.config["variant"],
         "steps": checkpoint.train.get("steps"),
         "wall_s": checkpoint.train.get("wall_s"),

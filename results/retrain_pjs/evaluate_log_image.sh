@@ -4,6 +4,7 @@
 # and flags of evaluate_new.sh. VARIANTS picks which finished (default all three).
 set -u
 cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
+. results/retrain_pjs/score_sets.sh
 VARIANTS=${VARIANTS:-"p-mtl p-mse b2"}
 TAG=${TAG:-all}
 OUT=runs/retrain-eval/log-$TAG
@@ -13,8 +14,4 @@ for v in $VARIANTS; do
   CK="$CK --checkpoint $row=runs/retrain-log/parekh-$v/parekh-$v.pt"; ROWS="$ROWS,$row"
 done
 ROWS=${ROWS#,}
-python -m evaluation.benchmark --corpus corpora/pjs --split test --melody reference --rtf-runs 0 --quiet \
-  --vocoders none $CK --converters "$ROWS" --out $OUT/pjs_test
-python -m evaluation.benchmark --real --rtf-runs 0 --quiet $CK --converters "$ROWS" --out $OUT/real_voice
-python -m evaluation.benchmark --corpus corpora/synth80 --split test --limit 8 --rtf-runs 0 --quiet \
-  --vocoders none $CK --converters "$ROWS" --out $OUT/synthetic_test
+score_sets "$OUT" "$CK" "$ROWS"

@@ -5,6 +5,7 @@
 # evaluate_log_image.sh), to bundle.
 set -u
 cd "$(dirname "$0")/../.." && . .venv/bin/activate   # the repository root
+. results/retrain_pjs/score_sets.sh
 OUT=runs/retrain-eval/long
 checkpoints() { for v in $1; do printf -- " --checkpoint parekh-%s@long=runs/retrain-long/parekh-%s/parekh-%s.pt" "${v#p-}" "$v" "$v"; done; }
 rows() { for v in $1; do printf ",parekh-%s%s" "${v#p-}" "${2-@long}"; done | cut -c2-; }  # variants [, tag]
@@ -16,8 +17,4 @@ if [ -z "${CHOSEN:-}" ]; then
   exit
 fi
 CK=$(checkpoints "$CHOSEN"); ROWS=$(rows "$CHOSEN")
-python -m evaluation.benchmark --corpus corpora/pjs --split test --melody reference --rtf-runs 0 --quiet \
-  --vocoders none $CK --converters "$ROWS" --out $OUT/pjs_test
-python -m evaluation.benchmark --real --rtf-runs 0 --quiet $CK --converters "$ROWS" --out $OUT/real_voice
-python -m evaluation.benchmark --corpus corpora/synth80 --split test --limit 8 --rtf-runs 0 --quiet \
-  --vocoders none $CK --converters "$ROWS" --out $OUT/synthetic_test
+score_sets "$OUT" "$CK" "$ROWS"
